@@ -1,0 +1,34 @@
+"""Small shared vocabularies used by contracts, pipeline and generation (no heavy imports)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+SafetyLevel = Literal["kids", "youth", "adult", "research"]
+Language = Literal["de", "en"]
+RunStatus = Literal["success", "blocked", "error", "queued", "running", "canceled"]
+GenerationMode = Literal["txt2img", "img2img"]
+ModelFamily = Literal["sd", "sdxl", "sd3"]
+
+SCHEDULER_NAMES: tuple[str, ...] = (
+    "DDIM",
+    "DDPM",
+    "PNDM",
+    "LMSDiscrete",
+    "EulerDiscrete",
+    "EulerAncestralDiscrete",
+    "HeunDiscrete",
+    "DPMSolverMultistep",
+    "DPMSolverSinglestep",
+    "KDPM2Discrete",
+    "KDPM2AncestralDiscrete",
+    "UniPCMultistep",
+    "DEISMultistep",
+    "LCM",
+)
+"""Scheduler names accepted in requests: the diffusers class name without the ``Scheduler`` suffix
+(https://huggingface.co/docs/diffusers/api/schedulers/overview). ``FlowMatchEulerDiscrete`` is used
+internally for SD 3.x and is not swappable."""
+
+SEED_MAX = 2**32 - 1
+"""Largest seed: torch.Generator.manual_seed accepts 64-bit values, A1111 and most UIs use 32-bit."""

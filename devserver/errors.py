@@ -1,0 +1,261 @@
+"""The ApiError family and the one place that turns errors into DESIGN.md's JSON error shape.
+
+Services raise subclasses of :class:`ApiError`; :func:`register_error_handlers` turns them, pydantic
+``ValidationError`` (422), werkzeug HTTP errors and unexpected exceptions (500, logged, no internals
+leaked) into ``{"status": "error", "error": {"code", "message", "details"}}``.
+
+This module imports Flask only inside :func:`register_error_handlers`, so services can raise
+these errors without depending on Flask.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An error with an HTTP status, a snake_case code and a human sentence.
+
+    Attributes:
+        status: HTTP status code (4xx/5xx).
+        code: stable snake_case identifier clients can switch on.
+        message: one human-readable sentence naming the bad value.
+        details: JSON-serialisable extra facts (the offending field, the limit, ...).
+    """
+
+    status: int = 500
+    code: str = "internal_error"
+
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None, code: str | None = None,
+                 status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON body: ``{"status": "error", "error": {"code", "message", "details"}}``."""
+        return {"status": "error", "error": {"code": self.code, "message": self.message, "details": self.details}}
+
+
+class BadRequestError(ApiError):
+    """400: the request cannot be understood (not JSON, wrong shape)."""
+
+    status = 400
+    code = "bad_request"
+
+
+class InvalidIdError(ApiError):
+    """400: a run_id/image_id is not a UUID4 string (checked before any filesystem access)."""
+
+    status = 400
+    code = "invalid_id"
+
+
+class UnsupportedMediaTypeError(ApiError):
+    """415: the request body or uploaded file has a type the endpoint does not take."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
+class RequestValidationError(ApiError):
+    """422: the body parsed but a field is missing or out of range."""
+
+    status = 422
+    code = "validation_error"
+
+
+class NotFoundError(ApiError):
+    """404: generic not-found."""
+
+    status = 404
+    code = "not_found"
+
+
+class RunNotFoundError(NotFoundError):
+    """404: no run folder for this run_id."""
+
+    code = "run_not_found"
+
+
+class MediaNotFoundError(NotFoundError):
+    """404: the run exists but has no media at this index."""
+
+    code = "media_not_found"
+
+
+class UploadNotFoundError(NotFoundError):
+    """404: no stored upload for this image_id."""
+
+    code = "upload_not_found"
+
+
+class ConfigNotFoundError(NotFoundError):
+    """404: no interception config with this id."""
+
+    code = "config_not_found"
+
+
+class OutputConfigNotFoundError(NotFoundError):
+    """404: no output config with this id."""
+
+    code = "output_config_not_found"
+
+
+class OutputConfigUnavailableError(ApiError):
+    """409: the output config exists but its weights are not on disk (and downloads are off)."""
+
+    status = 409
+    code = "output_config_unavailable"
+
+
+class UploadTooLargeError(ApiError):
+    """413: the uploaded file is larger than the configured limit."""
+
+    status = 413
+    code = "upload_too_large"
+
+
+class UploadInvalidError(ApiError):
+    """400: the uploaded file is not a decodable png/jpeg/webp image (or is a decompression bomb)."""
+
+    status = 400
+    code = "upload_invalid"
+
+
+class LlmUnavailableError(ApiError):
+    """503: the configured LLM server cannot be reached."""
+
+    status = 503
+    code = "llm_unavailable"
+
+
+class LlmTimeoutError(ApiError):
+    """504: the LLM server did not answer within the timeout."""
+
+    status = 504
+    code = "llm_timeout"
+
+
+class LlmResponseError(ApiError):
+    """502: the LLM server answered with an error status or an unparseable body."""
+
+    status = 502
+    code = "llm_bad_response"
+
+
+class GenerationError(ApiError):
+    """500: the diffusers pipeline failed."""
+
+    status = 500
+    code = "generation_failed"
+
+
+class GenerationCanceledError(ApiError):
+    """409: the run was canceled (raised from the diffusion step callback; no image is written)."""
+
+    status = 409
+    code = "canceled"
+
+
+class ConflictError(ApiError):
+    """409: the request conflicts with the current state (e.g. canceling a finished run)."""
+
+    status = 409
+    code = "conflict"
+
+
+class SchemaFileError(Exception):
+    """A JSON file under schemas/ is broken; raised at start-up with file and field in the message."""
+
+    def __init__(self, path: str, field: str, problem: str) -> None:
+        super().__init__(f"{path}: field '{field}': {problem}")
+        self.path = path
+        self.field = field
+        self.problem = problem
+
+
+def validation_details(exc: Any) -> dict[str, Any]:
+    """Turn a pydantic ``ValidationError`` into JSON details: ``{"errors": [{"field", "message", "input"}]}``.
+
+    Args:
+        exc: a ``pydantic.ValidationError``.
+    Returns:
+        details dict; inputs that are not JSON-friendly are stringified.
+    """
+    errors = []
+    for err in exc.errors(include_url=False):
+        field = ".".join(str(p) for p in err.get("loc", ())) or "(body)"
+        value = err.get("input")
+        if not isinstance(value, (str, int, float, bool, type(None))):
+            value = None if isinstance(value, (dict, list)) else str(value)
+        errors.append({"field": field, "message": err.get("msg", ""), "input": value})
+    return {"errors": errors}
+
+
+def validation_message(exc: Any) -> str:
+    """One sentence summarising a pydantic ``ValidationError`` (first error, with its field)."""
+    errs = exc.errors(include_url=False)
+    if not errs:
+        return "Invalid request."
+    first = errs[0]
+    field = ".".join(str(p) for p in first.get("loc", ())) or "body"
+    msg = first.get("msg", "invalid value")
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    more = f" (and {len(errs) - 1} more)" if len(errs) > 1 else ""
+    return f"{field}: {msg}{more}"
+
+
+def register_error_handlers(app: Any) -> None:
+    """Install JSON error handlers on a Flask app.
+
+    ApiError -> its status; pydantic ValidationError -> 422; werkzeug HTTPException -> its code
+    (413 from MAX_CONTENT_LENGTH included); anything else -> 500 with a generic message (logged).
+    """
+    from flask import jsonify
+    from pydantic import ValidationError
+    from werkzeug.exceptions import HTTPException
+
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError):  # type: ignore[no-untyped-def]
+        return jsonify(exc.to_dict()), exc.status
+
+    @app.errorhandler(ValidationError)
+    def _validation_error(exc: ValidationError):  # type: ignore[no-untyped-def]
+        err = RequestValidationError(validation_message(exc), details=validation_details(exc))
+        return jsonify(err.to_dict()), err.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+        code = (exc.name or "http_error").lower().replace(" ", "_").replace("'", "")
+        status = exc.code or 500
+        message = exc.description or exc.name
+        details: dict[str, Any] = {}
+        if status == 413:
+            limit = app.config.get("MAX_CONTENT_LENGTH")
+            code = "upload_too_large"
+            message = f"The request body is larger than the limit of {limit} bytes."
+            details = {"limit_bytes": limit}
+        body = {"status": "error", "error": {"code": code, "message": message, "details": details}}
+        response = jsonify(body)
+        response.status_code = status
+        valid_methods = getattr(exc, "valid_methods", None)
+        if status == 405 and valid_methods:
+            response.headers["Allow"] = ", ".join(valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+        log.exception("unhandled error")
+        body = {"status": "error", "error": {"code": "internal_error",
+                                             "message": "An unexpected error occurred on the server.",
+                                             "details": {}}}
+        return jsonify(body), 500
