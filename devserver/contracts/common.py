@@ -14,7 +14,6 @@ SCHEDULER_NAMES: tuple[str, ...] = (
     "DDIM",
     "DDPM",
     "PNDM",
-    "LMSDiscrete",
     "EulerDiscrete",
     "EulerAncestralDiscrete",
     "HeunDiscrete",
@@ -32,3 +31,6 @@ internally for SD 3.x and is not swappable."""
 
 SEED_MAX = 2**32 - 1
 """Largest seed: torch.Generator.manual_seed accepts 64-bit values, A1111 and most UIs use 32-bit."""
+
+ACCEPTED_MIME_TYPES: tuple[str, ...] = ("image/png", "image/jpeg", "image/webp")
+"""Upload formats accepted by POST /api/media/upload/image (checked from the bytes, not the name)."""

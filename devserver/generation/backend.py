@@ -1,0 +1,482 @@
+"""Stage 4 image generation with diffusers: model sources, a pipeline cache, txt2img and img2img.
+
+One :class:`DiffusersBackend` per server keeps loaded pipelines keyed by (model id, pipeline kind):
+weights are read from disk once per model; the img2img pipeline is derived from the txt2img one
+with ``from_pipe``, which shares its components
+(https://huggingface.co/docs/diffusers/using-diffusers/loading#reuse-a-pipeline). Every run gets a
+fresh scheduler built from the model's own scheduler config, and a CPU ``torch.Generator`` seeded
+with the request's seed, so the same seed and inputs give the same pixels
+(https://huggingface.co/docs/diffusers/using-diffusers/reusing_seeds).
+
+torch and diffusers are imported inside methods only: importing this module, building a backend and
+:meth:`DiffusersBackend.availability` stay fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from PIL import Image
+
+from devserver.errors import (
+    ApiError,
+    GenerationCanceledError,
+    GenerationError,
+    OutputConfigUnavailableError,
+    RequestValidationError,
+)
+from devserver.generation.device import dtype_name, prepare_libraries, resolve_device
+from devserver.generation.schedulers import make_scheduler, scheduler_name, validate_scheduler_name
+from devserver.generation.tiny import TINY_SD_FOLDER, ensure_tiny_sd
+
+log = logging.getLogger(__name__)
+
+PipelineKind = Literal["txt2img", "img2img"]
+
+MIN_SIDE_PX = 64
+"""Smallest accepted image side, in pixels (8 latent pixels)."""
+SIZE_MULTIPLE = 8
+"""Image sides must be multiples of the VAE's downsampling factor (8 for SD 1.x, SDXL and SD 3)."""
+
+# diffusers pipeline class names per model family and pipeline kind
+# (https://huggingface.co/docs/diffusers/api/pipelines/stable_diffusion/overview).
+_PIPELINE_CLASSES: dict[str, dict[PipelineKind, str]] = {
+    "sd": {"txt2img": "StableDiffusionPipeline", "img2img": "StableDiffusionImg2ImgPipeline"},
+    "sdxl": {"txt2img": "StableDiffusionXLPipeline", "img2img": "StableDiffusionXLImg2ImgPipeline"},
+    "sd3": {"txt2img": "StableDiffusion3Pipeline", "img2img": "StableDiffusion3Img2ImgPipeline"},
+}
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """Where an output config's weights come from. Sources are tried in this order:
+    ``builtin``, ``local_dir``, ``single_file``, ``hub_id``; the first available one is used.
+
+    Attributes:
+        id: the output config id, e.g. ``"tiny_sd"``, ``"sd15"``; the pipeline cache key.
+        family: ``"sd"`` (SD 1.x/2.x), ``"sdxl"`` (SDXL, SDXL-Turbo) or ``"sd3"`` (SD 3.x).
+        builtin: ``"tiny_sd"``: built on first use under the models folder (see devserver.generation.tiny).
+        local_dir: a diffusers folder (with ``model_index.json``): a name under the models folder or an absolute path.
+        hub_id: a Hugging Face repo id; used when its snapshot is in the local HF cache, or when downloads are allowed.
+        single_file: a ``.safetensors`` checkpoint for ``from_single_file``: under the models folder or absolute.
+    """
+
+    id: str
+    family: Literal["sd", "sdxl", "sd3"]
+    builtin: Literal["tiny_sd"] | None = None
+    local_dir: str | None = None
+    hub_id: str | None = None
+    single_file: str | None = None
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """One image to generate. Checked by :meth:`DiffusersBackend.generate` (422 on a bad value).
+
+    Attributes:
+        prompt / negative_prompt: text; an empty negative prompt means none.
+        width, height: output size in pixels, multiples of 8, at least 64. For img2img they are a
+            bounding box, see :func:`fit_img2img_size`.
+        steps: ``num_inference_steps``, >= 1.
+        cfg: ``guidance_scale`` (classifier-free guidance; <= 1 turns it off).
+        seed: seed of the CPU ``torch.Generator`` (0 .. 2**64-1).
+        scheduler: a name from ``SCHEDULER_NAMES``; None keeps the model's own scheduler.
+        init_image: RGB input image; present means img2img.
+        strength: img2img only, in (0, 1]: how much noise is added to the input (1 = ignore it).
+    """
+
+    prompt: str
+    negative_prompt: str = ""
+    width: int = 512
+    height: int = 512
+    steps: int = 20
+    cfg: float = 7.5
+    seed: int = 0
+    scheduler: str | None = None
+    init_image: Image.Image | None = None
+    strength: float = 0.75
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    """A generated image and the parameters that made it (for the run record and PNG provenance).
+
+    Attributes:
+        image: RGB PIL image of ``width`` x ``height`` pixels.
+        mode: ``"txt2img"`` or ``"img2img"``.
+        seed, steps, cfg: as requested.
+        width, height: the actual image size (for img2img the fitted size, not the box).
+        scheduler: the scheduler class actually used, without ``Scheduler`` (e.g. ``"DDIM"``).
+        model_id: the ModelRef id; model_source: ``"builtin:tiny_sd"``, a local path or a hub id.
+        device, dtype: where it ran, e.g. ``"cpu"``/``"float32"``.
+        duration_ms: wall time of the diffusers call (excluding model loading), in milliseconds.
+        strength: img2img strength, None for txt2img.
+    """
+
+    image: Image.Image
+    mode: Literal["txt2img", "img2img"]
+    seed: int
+    width: int
+    height: int
+    steps: int
+    cfg: float
+    scheduler: str
+    model_id: str
+    model_source: str
+    device: str
+    dtype: str
+    duration_ms: int
+    strength: float | None
+
+
+@dataclass(frozen=True)
+class _Source:
+    """A resolved model source: how to load (``kind``), from where (``location``), and its label."""
+
+    kind: Literal["builtin", "local_dir", "single_file", "hub_id"]
+    location: str
+    label: str
+
+
+@dataclass
+class _Loaded:
+    """A cached pipeline with the scheduler it was loaded with (each run gets a fresh copy or a swap from it)."""
+
+    pipe: Any
+    scheduler: Any
+    source: _Source
+
+
+def fit_img2img_size(input_wh: tuple[int, int], box_wh: tuple[int, int]) -> tuple[int, int]:
+    """Output size of img2img: the input's aspect ratio with its longest side = the box's longest side.
+
+    Both sides are rounded to the nearest multiple of 8 and are at least 64, so the result can
+    differ slightly from the exact aspect ratio. Example: a 96x64 input in a 64x64 box -> (64, 40).
+
+    Args:
+        input_wh: the input image's (width, height), pixels, both > 0.
+        box_wh: the request's (width, height), pixels, multiples of 8 (>= 64).
+    Returns:
+        (width, height) in pixels, multiples of 8, each >= 64.
+    """
+    scale = max(box_wh) / max(input_wh)
+    width, height = (max(MIN_SIDE_PX, round(side * scale / SIZE_MULTIPLE) * SIZE_MULTIPLE) for side in input_wh)
+    return width, height
+
+
+def _validate(request: GenerationRequest) -> None:
+    """Check sizes, steps, strength and the scheduler name; raise RequestValidationError (422) naming the value.
+
+    img2img denoises only the last ``int(steps * strength)`` steps (diffusers' ``get_timesteps``), so
+    that number must be at least 1.
+    """
+    for field in ("width", "height"):
+        value = getattr(request, field)
+        if value % SIZE_MULTIPLE or value < MIN_SIDE_PX:
+            raise RequestValidationError(
+                f"{field} must be a multiple of {SIZE_MULTIPLE} and at least {MIN_SIDE_PX}, got {value}",
+                details={"field": field, "value": value},
+            )
+    if request.steps < 1:
+        raise RequestValidationError(
+            f"steps must be at least 1, got {request.steps}", details={"field": "steps", "value": request.steps}
+        )
+    if not 0 < request.strength <= 1:
+        raise RequestValidationError(
+            f"strength must be in (0, 1], got {request.strength}",
+            details={"field": "strength", "value": request.strength},
+        )
+    if request.init_image is not None and int(request.steps * request.strength) < 1:
+        raise RequestValidationError(
+            f"img2img runs int(steps * strength) denoising steps, which must be at least 1, got steps "
+            f"{request.steps} and strength {request.strength}",
+            details={"field": "steps", "value": request.steps, "strength": request.strength},
+        )
+    if request.scheduler is not None:
+        validate_scheduler_name(request.scheduler)
+
+
+class DiffusersBackend:
+    """Runs diffusers pipelines for output configs; one instance per server, shared by all requests.
+
+    Thread-safe: loading is serialised by one lock (a model is never loaded twice), generation by
+    another (diffusers pipelines are not thread-safe), so one image is made at a time.
+
+    Args:
+        device: ``"auto"`` (cuda, else mps, else cpu), ``"cpu"``, ``"cuda"`` or ``"mps"``.
+        models_dir: folder of local weights and of the built-in tiny model.
+        allow_downloads: let ``hub_id`` models download from the Hugging Face Hub when not cached.
+        threads: ``torch.set_num_threads`` (CPU intra-op threads), applied when torch is first used.
+    """
+
+    def __init__(self, *, device: str = "auto", models_dir: Path, allow_downloads: bool = False,
+                 threads: int | None = None) -> None:
+        self._requested_device = device
+        self._device: str | None = None
+        self.models_dir = Path(models_dir)
+        self.allow_downloads = allow_downloads
+        self.threads = threads
+        self._pipes: dict[tuple[str, PipelineKind], _Loaded] = {}
+        self._load_lock = threading.Lock()
+        self._run_lock = threading.Lock()
+        self._load_count = 0
+
+    @property
+    def device(self) -> str:
+        """The torch device generation runs on (resolved on first access; ``"auto"`` imports torch)."""
+        if self._device is None:
+            self._device = resolve_device(self._requested_device)
+        return self._device
+
+    @property
+    def dtype(self) -> str:
+        """The weights' dtype name: ``"float16"`` on cuda/mps, ``"float32"`` on cpu."""
+        return dtype_name(self.device)
+
+    # -- sources ---------------------------------------------------------------------------------
+
+    def _path(self, name: str) -> Path:
+        """A path from an output config: absolute as is, else relative to the models folder."""
+        path = Path(name).expanduser()
+        return path if path.is_absolute() else self.models_dir / path
+
+    def _resolve(self, model: ModelRef) -> _Source | str:
+        """The first available source of `model`, or a sentence saying why none is (no torch import)."""
+        reasons: list[str] = []
+        if model.builtin == "tiny_sd":
+            return _Source("builtin", str(self.models_dir / TINY_SD_FOLDER), "builtin:tiny_sd")
+        if model.local_dir:
+            path = self._path(model.local_dir)
+            if (path / "model_index.json").is_file():
+                return _Source("local_dir", str(path), str(path))
+            reasons.append(f"folder {path} has no model_index.json" if path.is_dir() else f"folder {path} not found")
+        if model.single_file:
+            path = self._path(model.single_file)
+            if path.is_file():
+                return _Source("single_file", str(path), str(path))
+            reasons.append(f"checkpoint file {path} not found")
+        if model.hub_id:
+            from huggingface_hub import try_to_load_from_cache
+            from huggingface_hub.errors import HFValidationError
+
+            try:
+                cached = try_to_load_from_cache(model.hub_id, "model_index.json")
+            except HFValidationError:
+                reasons.append(f"{model.hub_id!r} is not a valid Hugging Face repo id")
+            else:
+                if isinstance(cached, str) or self.allow_downloads:
+                    return _Source("hub_id", model.hub_id, model.hub_id)
+                reasons.append(f"{model.hub_id} is not in the local Hugging Face cache and downloads are disabled")
+        if not reasons:
+            reasons.append("the output config names no model source")
+        return "; ".join(reasons)
+
+    def availability(self, model: ModelRef) -> tuple[bool, str | None]:
+        """Whether `model` can be loaded without downloading (or downloads are allowed); fast, no torch import.
+
+        Returns:
+            ``(True, None)``, or ``(False, reason)`` with a sentence naming the missing folder/file,
+            or saying that the hub model is not cached and downloads are disabled.
+            The built-in tiny model is always available (built on first use).
+        """
+        source = self._resolve(model)
+        return (True, None) if isinstance(source, _Source) else (False, source)
+
+    # -- loading ---------------------------------------------------------------------------------
+
+    def load_count(self) -> int:
+        """How many times weights were read from disk (``from_pretrained``/``from_single_file`` calls)."""
+        return self._load_count
+
+    def loaded_models(self) -> list[str]:
+        """Keys of the cached pipelines, ``"<model id>:<kind>"`` (``"tiny_sd:txt2img"``); never waits for a load."""
+        return [f"{model_id}:{kind}" for model_id, kind in list(self._pipes)]
+
+    def warm_up(self, model: ModelRef) -> None:
+        """Load `model`'s txt2img pipeline into the cache without generating.
+
+        Raises:
+            OutputConfigUnavailableError (409): no source is available or the weights cannot be read.
+            GenerationError (500): diffusers failed otherwise while loading.
+        """
+        self._pipeline(model, "txt2img")
+
+    def _pipeline(self, model: ModelRef, kind: PipelineKind) -> _Loaded:
+        """The cached pipeline for (model, kind), loading (txt2img) or deriving (img2img) it on first use."""
+        with self._load_lock:
+            key = (model.id, kind)
+            if key not in self._pipes:
+                base = self._pipes.get((model.id, "txt2img")) or self._load(model)
+                self._pipes[(model.id, "txt2img")] = base
+                if kind == "img2img":
+                    self._pipes[key] = self._derive(model, base)
+            return self._pipes[key]
+
+    def _load(self, model: ModelRef) -> _Loaded:
+        """Read `model`'s weights from its first available source; called under the load lock."""
+        source = self._resolve(model)
+        if not isinstance(source, _Source):
+            raise OutputConfigUnavailableError(
+                f"Model '{model.id}' is not available: {source}", details={"output_config": model.id, "reason": source}
+            )
+        import diffusers
+        import torch
+
+        prepare_libraries()
+        if self.threads is not None:
+            torch.set_num_threads(self.threads)
+        cls = getattr(diffusers, _PIPELINE_CLASSES[model.family]["txt2img"])
+        options: dict[str, Any] = {"torch_dtype": getattr(torch, self.dtype),
+                                   "local_files_only": not self.allow_downloads}
+        started = time.perf_counter()
+        try:
+            if source.kind == "builtin":
+                ensure_tiny_sd(self.models_dir)
+            if source.kind == "single_file":
+                pipe = cls.from_single_file(source.location, **options)
+            else:
+                pipe = cls.from_pretrained(source.location, **options)
+            pipe = pipe.to(self.device)
+        except OSError as exc:  # missing or unreadable files (diffusers raises OSError/EnvironmentError)
+            log.exception("loading model %s from %s failed", model.id, source.label)
+            raise OutputConfigUnavailableError(
+                f"Model '{model.id}' could not be loaded from {source.label}: {exc}",
+                details={"output_config": model.id, "source": source.label},
+            ) from exc
+        except Exception as exc:
+            log.exception("loading model %s from %s failed", model.id, source.label)
+            raise GenerationError(
+                f"Model '{model.id}' could not be loaded from {source.label}: {type(exc).__name__}: {exc}",
+                details={"output_config": model.id, "source": source.label},
+            ) from exc
+        self._load_count += 1
+        pipe.set_progress_bar_config(disable=True)
+        log.info("loaded model %s from %s on %s/%s in %.2f s", model.id, source.label, self.device, self.dtype,
+                 time.perf_counter() - started)
+        return _Loaded(pipe, pipe.scheduler, source)
+
+    def _derive(self, model: ModelRef, base: _Loaded) -> _Loaded:
+        """The img2img pipeline sharing `base`'s components (``from_pipe``: no weights are read)."""
+        import diffusers
+        import torch
+
+        cls = getattr(diffusers, _PIPELINE_CLASSES[model.family]["img2img"])
+        try:
+            # from_pipe casts the shared modules to its torch_dtype (float32 by default): pass ours.
+            pipe = cls.from_pipe(base.pipe, torch_dtype=getattr(torch, self.dtype))
+        except Exception as exc:
+            log.exception("building the img2img pipeline of model %s failed", model.id)
+            raise GenerationError(
+                f"Model '{model.id}' has no working img2img pipeline: {type(exc).__name__}: {exc}",
+                details={"output_config": model.id},
+            ) from exc
+        pipe.set_progress_bar_config(disable=True)
+        return _Loaded(pipe, base.scheduler, base.source)
+
+    # -- generation ------------------------------------------------------------------------------
+
+    def generate(self, model: ModelRef, request: GenerationRequest, *,
+                 on_step: Callable[[int, int], bool | None] | None = None) -> GenerationResult:
+        """Generate one image: txt2img, or img2img when ``request.init_image`` is set.
+
+        Args:
+            model: which weights to use (loaded on first use, then cached).
+            request: prompt and parameters; see :class:`GenerationRequest`.
+            on_step: called after every denoising step with (step, total), step counting 1..total,
+                total being the pipeline's actual number of steps (img2img runs about
+                ``steps * strength``; second-order schedulers such as Heun count each model call).
+                Returning True cancels the run.
+        Returns:
+            the image and the parameters actually used.
+        Raises:
+            RequestValidationError (422): a size is not a multiple of 8 or below 64, steps < 1,
+                strength outside (0, 1], int(steps * strength) < 1 for img2img, an unknown
+                scheduler, or a scheduler swap on an SD 3 model.
+            OutputConfigUnavailableError (409): the model has no available source or cannot be read.
+            GenerationCanceledError (409): `on_step` returned True; no image is returned.
+            GenerationError (500): diffusers failed (the trace is logged).
+        """
+        # 1. validate (before anything heavy is loaded)
+        _validate(request)
+        if request.scheduler is not None and model.family == "sd3":
+            raise RequestValidationError(
+                f"model '{model.id}' uses a flow-matching scheduler that cannot be swapped, got scheduler "
+                f"{request.scheduler!r}",
+                details={"field": "scheduler", "value": request.scheduler},
+            )
+        mode: PipelineKind = "txt2img" if request.init_image is None else "img2img"
+
+        # 2. pipeline (cached) and the call's arguments
+        loaded = self._pipeline(model, mode)
+        import torch
+
+        kwargs: dict[str, Any] = dict(
+            prompt=request.prompt,
+            negative_prompt=request.negative_prompt or None,
+            num_inference_steps=request.steps,
+            guidance_scale=request.cfg,
+            generator=torch.Generator("cpu").manual_seed(request.seed),
+        )
+        if request.init_image is None:
+            width, height = request.width, request.height
+            kwargs.update(width=width, height=height)
+        else:
+            width, height = fit_img2img_size(request.init_image.size, (request.width, request.height))
+            image = request.init_image.convert("RGB").resize((width, height), Image.Resampling.LANCZOS)
+            kwargs.update(image=image, strength=request.strength)
+        canceled = threading.Event()
+        if on_step is not None:
+            def step_end(pipe: Any, step_index: int, timestep: Any, callback_kwargs: dict) -> dict:
+                if on_step(step_index + 1, pipe.num_timesteps):
+                    pipe._interrupt = True  # the documented way to stop the denoising loop
+                    canceled.set()
+                return callback_kwargs
+
+            kwargs["callback_on_step_end"] = step_end
+
+        # 3. run, one generation at a time, with a fresh scheduler for this run
+        with self._run_lock:
+            pipe = loaded.pipe
+            try:
+                if request.scheduler is None:
+                    pipe.scheduler = type(loaded.scheduler).from_config(loaded.scheduler.config)
+                else:
+                    pipe.scheduler = make_scheduler(request.scheduler, loaded.scheduler.config)
+                started = time.perf_counter()
+                with torch.inference_mode():
+                    output = pipe(**kwargs)
+                duration_ms = round((time.perf_counter() - started) * 1000)
+            except ApiError:
+                raise
+            except Exception as exc:
+                log.exception("generation with model %s failed", model.id)
+                raise GenerationError(
+                    f"Image generation with model '{model.id}' failed: {type(exc).__name__}: {exc}",
+                    details={"output_config": model.id},
+                ) from exc
+        if canceled.is_set():
+            raise GenerationCanceledError("The generation was canceled.", details={"output_config": model.id})
+
+        # 4. result
+        return GenerationResult(
+            image=output.images[0],
+            mode=mode,
+            seed=request.seed,
+            width=width,
+            height=height,
+            steps=request.steps,
+            cfg=request.cfg,
+            scheduler=scheduler_name(pipe.scheduler),
+            model_id=model.id,
+            model_source=loaded.source.label,
+            device=self.device,
+            dtype=self.dtype,
+            duration_ms=duration_ms,
+            strength=request.strength if mode == "img2img" else None,
+        )
