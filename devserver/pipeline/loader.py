@@ -19,14 +19,13 @@ the file (relative to the schemas folder) and the field, raised at start-up rath
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import TypeAdapter
 
 from devserver.contracts.schema_files import (
     CategoriesFile,
@@ -38,6 +37,7 @@ from devserver.contracts.schema_files import (
     PipelineDef,
     ProcessingChunk,
 )
+from devserver.contracts.json_files import load_json_file
 from devserver.errors import ConfigNotFoundError, OutputConfigNotFoundError, SchemaFileError
 from devserver.pipeline.placeholders import placeholders_in
 
@@ -56,8 +56,6 @@ CATEGORIES_FILE = "configs/categories.json"
 """The categories file, relative to the schemas folder."""
 
 _CHUNK_ADAPTER: TypeAdapter[ProcessingChunk | OutputChunk] = TypeAdapter(Chunk)
-_ERRORS_LISTED = 3
-"""How many further validation errors of one file are named after the first."""
 _ID_SHOWN_CHARS = 64
 """Longest excerpt of a requested id repeated in a not-found message."""
 
@@ -204,77 +202,9 @@ def _hint(suggestions: list[str], listing: str) -> str:
     return f"{listing} lists the available ones."
 
 
-def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """``object_pairs_hook`` for json.loads: a key given twice is an error, not a silent override."""
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"duplicate key {key!r}")
-        result[key] = value
-    return result
-
-
-def _message(error: Mapping[str, Any]) -> str:
-    """A pydantic error message without pydantic's ``"Value error, "`` prefix."""
-    return str(error["msg"]).removeprefix("Value error, ")
-
-
 def _load_file(schemas_dir: Path, path: Path, validate: Callable[[Any], _M], *, tagged: bool = False) -> _M:
-    """Parse one JSON file and validate it.
-
-    Args:
-        schemas_dir: the schemas folder (paths in errors are relative to it).
-        path: the file.
-        validate: a pydantic validation function returning the model.
-        tagged: `validate` checks a discriminated union, whose error locations start with the tag.
-
-    Raises:
-        SchemaFileError: missing or unreadable file ("(file)"), bad JSON ("(json)"), or a model error
-            (the first error's field; up to _ERRORS_LISTED further errors are named in the problem).
-    """
-    rel = path.relative_to(schemas_dir).as_posix()
-    # 1. read
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SchemaFileError(rel, "(file)", "the file is missing") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SchemaFileError(rel, "(file)", f"cannot be read as UTF-8 text: {exc}") from exc
-    # 2. parse
-    try:
-        raw = json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
-    except json.JSONDecodeError as exc:
-        raise SchemaFileError(rel, "(json)", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") \
-            from exc
-    except ValueError as exc:
-        raise SchemaFileError(rel, "(json)", str(exc)) from exc
-    # 3. validate
-    try:
-        return validate(raw)
-    except ValidationError as exc:
-        errors = exc.errors(include_url=False)
-        fields = [_error_field(error, tagged) for error in errors]
-        problem = _message(errors[0])
-        others = [f"{field}: {_message(error)}" for field, error in zip(fields[1:], errors[1:])]
-        if others:
-            shown = "; ".join(others[:_ERRORS_LISTED])
-            more = f" (and {len(others) - _ERRORS_LISTED} more)" if len(others) > _ERRORS_LISTED else ""
-            problem += f" [also {shown}{more}]"
-        raise SchemaFileError(rel, fields[0], problem) from exc
-
-
-def _error_field(error: Mapping[str, Any], tagged: bool) -> str:
-    """The dotted field of one pydantic error.
-
-    For a discriminated union (`tagged`) pydantic puts the tag first (``("processing", "template")``); it
-    is dropped, and a missing or unknown tag is reported as the discriminator field ``"type"``.
-    """
-    loc = tuple(error["loc"])
-    if tagged:
-        if error["type"] in ("union_tag_not_found", "union_tag_invalid"):
-            return "type"
-        loc = loc[1:]
-    return ".".join(str(part) for part in loc) or "(root)"
+    """:func:`load_json_file` with the path shown relative to `schemas_dir`."""
+    return load_json_file(path, path.relative_to(schemas_dir).as_posix(), validate, tagged=tagged)
 
 
 def _load_folder(schemas_dir: Path, folder: str, validate: Callable[[Any], _M], id_attr: str, *,

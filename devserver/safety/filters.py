@@ -37,7 +37,6 @@ Everything that depends only on the lists is precomputed by :meth:`SafetyFilter.
 from __future__ import annotations
 
 import itertools
-import json
 import typing
 from collections import defaultdict
 from collections.abc import Iterable
@@ -45,11 +44,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
 from rapidfuzz import fuzz, process
 
 from devserver.contracts.common import SafetyLevel
 from devserver.contracts.filter_files import FilterFile
+from devserver.contracts.json_files import load_json_file
 from devserver.errors import SchemaFileError
 from devserver.safety.normalize import TOKEN_RE, Token, clean, fold, spaced_runs, term_forms, text_forms, tokenize
 
@@ -279,21 +278,7 @@ def load_filter_file(path: Path, rel: str | None = None) -> FilterFile:
             error's dotted field, e.g. "terms.de.3"), or a name that differs from the file name ("name").
     """
     rel = rel or f"{path.parent.name}/{path.name}"
-    # 1. read and parse
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SchemaFileError(rel, "(file)", f"cannot be read as UTF-8 text: {exc}") from exc
-    except json.JSONDecodeError as exc:
-        raise SchemaFileError(rel, "(json)", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") \
-            from exc
-    # 2. validate
-    try:
-        model = FilterFile.model_validate(raw)
-    except ValidationError as exc:
-        error = exc.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in error["loc"]) or "(root)"
-        raise SchemaFileError(rel, where, str(error["msg"]).removeprefix("Value error, ")) from exc
+    model = load_json_file(path, rel, FilterFile.model_validate)
     if model.name != path.stem:
         raise SchemaFileError(rel, "name", f"name {model.name!r} must equal the file name {path.stem!r}")
     return model
@@ -356,7 +341,7 @@ class SafetyFilter:
                        for first, pairs in fuzzy.items()}
 
     @classmethod
-    def load(cls, filters_dir: Path, level: str) -> "SafetyFilter":
+    def load(cls, filters_dir: Path, level: str) -> SafetyFilter:
         """Validate every ``*.json`` in `filters_dir` and keep the lists that apply to `level`.
 
         All files are validated whatever the level, so a broken file is found at start-up.
