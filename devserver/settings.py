@@ -14,10 +14,11 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from devserver.contracts.common import SafetyLevel
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 """The repository root: the folder holding ``schemas/``, ``frontend/`` and ``exports/``."""
 
-SafetyLevel = Literal["kids", "youth", "adult", "research"]
 LlmBackendName = Literal["template", "ollama", "openai"]
 DeviceName = Literal["auto", "cpu", "cuda", "mps"]
 
@@ -93,7 +94,15 @@ class Settings(BaseSettings):
         False, description="Let output configs naming a Hugging Face id download weights (never during tests)."
     )
     default_output_config: str = Field("tiny_sd", description="Output config used when a request names none.")
-    torch_threads: int | None = Field(None, ge=1, le=256, description="torch.set_num_threads; None keeps torch's choice.")
+    torch_threads: int | None = Field(
+        None, ge=1, le=256, description="torch.set_num_threads; None keeps torch's choice."
+    )
+
+    queue_concurrency: int = Field(
+        1, ge=1, le=16,
+        description="Queue worker threads running async jobs (generation itself is one at a time per device).",
+    )
+    sse_heartbeat_s: float = Field(15.0, gt=0, le=300, description="Seconds between SSE/WebSocket heartbeats.")
 
     @field_validator("cors_origins")
     @classmethod

@@ -1,0 +1,492 @@
+"""Request and response models of the HTTP API (DESIGN.md, "HTTP contract").
+
+These models are the API's single source of truth: the blueprints parse requests with them, the
+responses are built from them, and ``devserver contracts export`` writes their JSON Schemas to
+``schemas/json/`` (from which the frontend's TypeScript types are generated).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from devserver.contracts.common import (
+    SCHEDULER_NAMES,
+    SEED_MAX,
+    GenerationMode,
+    Language,
+    SafetyLevel,
+)
+
+UUID4_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
+MAX_TEXT_CHARS = 4000
+"""Longest idea / rules / prompt text accepted, in characters."""
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class _Response(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --------------------------------------------------------------------------- requests
+
+
+class GenerationParameters(_Request):
+    """Optional overrides of the output config's defaults; omitted fields keep the defaults."""
+
+    width: int | None = Field(None, ge=64, le=2048, description="Image width in pixels; a multiple of 8.")
+    height: int | None = Field(None, ge=64, le=2048, description="Image height in pixels; a multiple of 8.")
+    steps: int | None = Field(None, ge=1, le=150, description="num_inference_steps (denoising steps).")
+    cfg: float | None = Field(None, ge=0, le=30, description="guidance_scale (classifier-free guidance).")
+    negative_prompt: str | None = Field(None, max_length=MAX_TEXT_CHARS, description="What the image should avoid.")
+    scheduler: str | None = Field(
+        None, description="Scheduler: diffusers class name without 'Scheduler' (e.g. DDIM, EulerDiscrete)."
+    )
+    strength: float | None = Field(
+        None, gt=0, le=1, description="img2img only: how strongly the input image is changed (0..1]; default 0.75."
+    )
+
+    @field_validator("width", "height")
+    @classmethod
+    def _multiple_of_8(cls, value: int | None, info: Any) -> int | None:
+        if value is not None and value % 8:
+            raise ValueError(f"{info.field_name} must be a multiple of 8, got {value}")
+        return value
+
+    @field_validator("scheduler")
+    @classmethod
+    def _known_scheduler(cls, value: str | None) -> str | None:
+        if value is not None and value not in SCHEDULER_NAMES:
+            raise ValueError(f"unknown scheduler {value!r}; valid: {', '.join(SCHEDULER_NAMES)}")
+        return value
+
+
+class _WithRunOptions(_Request):
+    language: Language = Field("de", description="Language of the learner's texts and of the answers: de or en.")
+    async_: bool = Field(
+        False,
+        alias="async",
+        description="True: queue the run and answer 202 with events_url/status_url instead of waiting.",
+    )
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ExecuteRequest(_WithRunOptions):
+    """POST /api/schema/pipeline/execute: stages 1-4 in one call."""
+
+    schema_: str = Field(alias="schema", min_length=1, max_length=64,
+                         description="Interception config id (text mode) or 'image_transformation' (image mode).")
+    input_text: str = Field("", max_length=MAX_TEXT_CHARS, description="The learner's idea (WHAT).")
+    context_prompt: str | None = Field(
+        None, max_length=MAX_TEXT_CHARS, description="The learner's (edited) rules (HOW); default: the config's rules."
+    )
+    output_config: str | None = Field(None, max_length=64, description="Output config id; default: server default.")
+    seed: int | None = Field(None, ge=0, le=SEED_MAX, description="Seed; omitted: the server draws one and returns it.")
+    input_image: str | None = Field(
+        None, pattern=UUID4_PATTERN, description="image_id of an upload: present => img2img."
+    )
+    interception_result: str | None = Field(
+        None, max_length=MAX_TEXT_CHARS,
+        description="Learner-edited stage 2 text: stage 2 is not re-run (the text is still checked).",
+    )
+    optimized_prompt: str | None = Field(
+        None, max_length=MAX_TEXT_CHARS, description="Learner-edited stage 3a text: optimization is not re-run."
+    )
+    parameters: GenerationParameters | None = Field(None, description="Generation parameter overrides.")
+
+
+class Stage2Request(_Request):
+    """POST /api/schema/pipeline/stage2: stages 1-2 (safety check, then interception)."""
+
+    schema_: str = Field(alias="schema", min_length=1, max_length=64, description="Interception config id.")
+    input_text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS, description="The learner's idea (WHAT).")
+    context_prompt: str | None = Field(
+        None, max_length=MAX_TEXT_CHARS, description="The learner's (edited) rules (HOW); default: the config's rules."
+    )
+    language: Language = Field("de", description="Language of the texts: de or en.")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class OptimizeRequest(_Request):
+    """POST /api/schema/pipeline/optimize: stage 3a for a target model."""
+
+    prompt: str = Field(min_length=1, max_length=MAX_TEXT_CHARS, description="Text to optimize (stage 2's result).")
+    output_config: str = Field(min_length=1, max_length=64, description="Output config id the prompt is for.")
+    run_id: str | None = Field(None, pattern=UUID4_PATTERN, description="Run to record into; omitted: a new run.")
+    language: Language = Field("de", description="Language of the prompt: de or en.")
+
+
+class GenerationRequestBody(_WithRunOptions):
+    """POST /api/schema/pipeline/generation: stage 3c (safety) and stage 4 on a given prompt."""
+
+    prompt: str = Field(min_length=1, max_length=MAX_TEXT_CHARS, description="The final prompt.")
+    output_config: str | None = Field(None, max_length=64, description="Output config id; default: server default.")
+    seed: int | None = Field(None, ge=0, le=SEED_MAX, description="Seed; omitted: the server draws one.")
+    run_id: str | None = Field(
+        None, pattern=UUID4_PATTERN, description="Existing run to add the image to; omitted: a new run."
+    )
+    input_image: str | None = Field(None, pattern=UUID4_PATTERN, description="image_id: present => img2img.")
+    parameters: GenerationParameters | None = Field(None, description="Generation parameter overrides.")
+
+
+# --------------------------------------------------------------------------- stage reports
+
+
+class FilterCheck(_Response):
+    """One safety check of a stage (term filter or LLM judgement)."""
+
+    name: Literal["term_filter", "llm_check"] = Field(description="Which check ran.")
+    passed: bool = Field(description="False when this check blocks.")
+    found_terms: list[str] = Field(default_factory=list, description="Listed terms found in the text.")
+    detail: str = Field("", description="Human note (LLM reason, 'skipped: no LLM configured', ...).")
+    backend: str | None = Field(None, description="LLM backend used by llm_check.")
+    duration_ms: int = Field(0, ge=0, description="Time taken, in milliseconds.")
+
+
+class SafetyStage(_Response):
+    """Stage 1 (on the raw input) or stage 3c (on the final prompt)."""
+
+    status: Literal["passed", "blocked"] = Field(description="Outcome.")
+    level: SafetyLevel = Field(description="Server safety level the checks used.")
+    checks: list[FilterCheck] = Field(description="The checks in the order they ran.")
+    found_terms: list[str] = Field(default_factory=list, description="All terms found, in order.")
+    reason: str | None = Field(None, description="Why it blocked (None when passed).")
+    duration_ms: int = Field(0, ge=0, description="Stage time, in milliseconds.")
+
+
+class TextStep(_Response):
+    """A text-producing step (stage 2 interception, 3a optimization, 3b translation)."""
+
+    status: Literal["done", "skipped", "edited"] = Field(
+        description="done: the backend ran; skipped: not needed/possible (see detail); edited: learner's text used."
+    )
+    backend: str | None = Field(None, description="Text backend: template, ollama or openai.")
+    model: str | None = Field(None, description="Model name used by the backend.")
+    output: str = Field(description="The resulting text.")
+    detail: str = Field("", description="Why skipped, or other notes.")
+    duration_ms: int = Field(0, ge=0, description="Time taken, in milliseconds.")
+
+
+class Stage2Report(TextStep):
+    """Stage 2: the idea rewritten through the config's perspective."""
+
+    config: str = Field(description="Interception config id.")
+    pipeline: str = Field(description="Pipeline of the config.")
+
+
+class Stage3Report(_Response):
+    """Stage 3: optimization, translation, safety re-check; `prompt` is the final prompt."""
+
+    optimization: TextStep | None = Field(None, description="3a: prompt optimized for the target model.")
+    translation: TextStep | None = Field(None, description="3b: translation to English.")
+    safety: SafetyStage | None = Field(None, description="3c: safety re-check of the final prompt.")
+    prompt: str = Field(description="The prompt after stage 3 (what stage 4 receives).")
+
+
+class Stage4Report(_Response):
+    """Stage 4: generation facts."""
+
+    status: Literal["done"] = Field(description="Outcome.")
+    mode: GenerationMode = Field(description="txt2img or img2img.")
+    output_config: str = Field(description="Output config id.")
+    model: str = Field(description="Model source (builtin:tiny_sd, local path or hub id).")
+    seed: int = Field(description="Seed used.")
+    width: int = Field(description="Image width, pixels.")
+    height: int = Field(description="Image height, pixels.")
+    steps: int = Field(description="num_inference_steps.")
+    cfg: float = Field(description="guidance_scale.")
+    scheduler: str = Field(description="Scheduler class name without 'Scheduler'.")
+    strength: float | None = Field(None, description="img2img strength.")
+    negative_prompt: str = Field("", description="Negative prompt used.")
+    device: str = Field(description="Torch device.")
+    duration_ms: int = Field(ge=0, description="Generation time, in milliseconds.")
+
+
+class Stages(_Response):
+    """Reports of the stages that ran (absent keys did not run in this call)."""
+
+    stage1: SafetyStage | None = Field(None, description="Pre-interception safety.")
+    stage2: Stage2Report | None = Field(None, description="Interception.")
+    stage3: Stage3Report | None = Field(None, description="Pre-output: optimization, translation, safety.")
+    stage4: Stage4Report | None = Field(None, description="Generation.")
+
+
+# --------------------------------------------------------------------------- responses
+
+
+class MediaOutput(_Response):
+    """A generated image, addressable by run_id and index (DESIGN.md, media_output)."""
+
+    media_type: Literal["image"] = Field(description="Kind of media.")
+    url: str = Field(description="Relative URL of the PNG: /api/media/image/<run_id>/<index>.")
+    run_id: str = Field(description="Run the image belongs to.")
+    index: int = Field(ge=0, description="0-based index of the image within its run.")
+    seed: int = Field(description="Seed that reproduces the image.")
+    width: int = Field(description="Width in pixels.")
+    height: int = Field(description="Height in pixels.")
+    mime_type: Literal["image/png"] = Field(description="MIME type of the file.")
+    output_config: str = Field(description="Output config id.")
+
+
+class ExecuteResponse(_Response):
+    """200 of /execute."""
+
+    status: Literal["success"] = Field(description="Outcome.")
+    run_id: str = Field(description="The run's id.")
+    media_output: MediaOutput = Field(description="The generated image.")
+    stages: Stages = Field(description="Every stage's report.")
+    duration_ms: int = Field(ge=0, description="Total time, in milliseconds.")
+
+
+class Stage2Response(_Response):
+    """200 of /stage2."""
+
+    status: Literal["success"] = Field(description="Outcome.")
+    run_id: str = Field(description="The run's id (pass it to /optimize and /generation).")
+    interception_result: str = Field(description="Stage 2's text, for the learner to read and edit.")
+    stages: Stages = Field(description="stage1 and stage2 reports.")
+
+
+class OptimizeResponse(_Response):
+    """200 of /optimize."""
+
+    status: Literal["success"] = Field(description="Outcome.")
+    run_id: str = Field(description="The run's id.")
+    optimized_prompt: str = Field(description="Stage 3a's text, for the learner to read and edit.")
+    stages: Stages = Field(description="stage3 report (optimization only).")
+
+
+class GenerationResponse(_Response):
+    """200 of /generation."""
+
+    status: Literal["success"] = Field(description="Outcome.")
+    run_id: str = Field(description="The run's id.")
+    media_output: MediaOutput = Field(description="The generated image.")
+    stages: Stages = Field(description="stage3 (safety) and stage4 reports.")
+    duration_ms: int = Field(ge=0, description="Total time, in milliseconds.")
+
+
+class BlockedResponse(_Response):
+    """403: a safety stage blocked the run; nothing later ran, nothing was generated."""
+
+    status: Literal["blocked"] = Field(description="Outcome.")
+    stage: Literal[1, 3] = Field(description="The stage that blocked.")
+    reason: str = Field(description="Human sentence naming why.")
+    found_terms: list[str] = Field(description="Terms found (may be empty for an LLM verdict).")
+    run_id: str = Field(description="The run's id; its folder records the block.")
+    stages: Stages = Field(description="Reports of the stages that ran.")
+
+
+class ErrorBody(_Response):
+    """The error object inside an error response."""
+
+    code: str = Field(description="snake_case code clients can switch on.")
+    message: str = Field(description="Human sentence naming the problem.")
+    details: dict[str, Any] = Field(default_factory=dict, description="Extra facts (field, limit, ...).")
+
+
+class ErrorResponse(_Response):
+    """Every 4xx/5xx error."""
+
+    status: Literal["error"] = Field(description="Outcome.")
+    error: ErrorBody = Field(description="What went wrong.")
+
+
+class UploadResponse(_Response):
+    """200 of POST /api/media/upload/image."""
+
+    status: Literal["success"] = Field(description="Outcome.")
+    image_id: str = Field(description="UUID4 of the stored upload; send it as input_image.")
+    url: str = Field(description="Relative URL of the stored PNG.")
+    original_size: tuple[int, int] = Field(description="[width, height] as uploaded (after EXIF orientation).")
+    resized_size: tuple[int, int] = Field(description="[width, height] as stored.")
+    file_size_bytes: int = Field(ge=0, description="Size of the stored PNG, in bytes.")
+
+
+class HealthLimits(_Response):
+    """Limits clients should validate against before sending."""
+
+    upload_max_bytes: int = Field(description="Largest upload, in bytes.")
+    upload_max_side_px: int = Field(description="Uploads are downscaled to this longest side, in pixels.")
+    accepted_types: list[str] = Field(description="Accepted upload MIME types.")
+
+
+class HealthResponse(_Response):
+    """200 of GET /api/health."""
+
+    status: Literal["success"] = Field(description="Outcome.")
+    version: str = Field(description="devserver version.")
+    device: str = Field(description="Torch device generation runs on (cuda, mps, cpu).")
+    safety_level: SafetyLevel = Field(description="Server-wide safety level.")
+    llm_backend: str = Field(description="Text backend: template, ollama or openai.")
+    limits: HealthLimits = Field(description="Client-side validation limits.")
+
+
+class LocalizedTextOut(_Response):
+    """A text per language."""
+
+    de: str = Field(description="German.")
+    en: str = Field(description="English.")
+
+
+class DisplayOut(_Response):
+    """Picker hints."""
+
+    order: int = Field(description="Sort key.")
+    color: str = Field(description="#rrggbb accent colour.")
+    icon: str = Field(description="Emoji or symbol.")
+
+
+class ConfigSummary(_Response):
+    """An interception config in the picker list."""
+
+    id: str = Field(description="Config id (send as `schema`).")
+    name: LocalizedTextOut = Field(description="Display name.")
+    description: LocalizedTextOut = Field(description="Short description.")
+    category: str = Field(description="Category id.")
+    pipeline: str = Field(description="text_transformation, image_transformation or direct.")
+    display: DisplayOut = Field(description="Picker hints (order, colour, icon).")
+
+
+class ConfigDetail(ConfigSummary):
+    """One interception config with its rules."""
+
+    context: LocalizedTextOut = Field(description="The rules (meta-prompt) per language; empty for user_defined.")
+
+
+class CategoryOut(_Response):
+    """A picker category."""
+
+    id: str = Field(description="Category id.")
+    name: LocalizedTextOut = Field(description="Display name.")
+
+
+class ConfigListResponse(_Response):
+    """200 of GET /api/schema/configs."""
+
+    status: Literal["success"] = Field(description="Outcome.")
+    categories: list[CategoryOut] = Field(description="Categories in display order.")
+    configs: list[ConfigSummary] = Field(description="Configs in display order.")
+
+
+class ConfigDetailResponse(_Response):
+    """200 of GET /api/schema/configs/<id>."""
+
+    status: Literal["success"] = Field(description="Outcome.")
+    config: ConfigDetail = Field(description="The config.")
+
+
+class OutputDefaultsOut(_Response):
+    """Default generation parameters of an output config."""
+
+    width: int = Field(description="Width, pixels.")
+    height: int = Field(description="Height, pixels.")
+    steps: int = Field(description="num_inference_steps.")
+    cfg: float = Field(description="guidance_scale.")
+    scheduler: str | None = Field(description="Scheduler name or null (the model's own).")
+    negative_prompt: str = Field(description="Default negative prompt.")
+    strength: float = Field(description="Default img2img strength.")
+
+
+class OutputConfigOut(_Response):
+    """A target model in the picker."""
+
+    id: str = Field(description="Output config id.")
+    media_type: Literal["image"] = Field(description="Kind of media.")
+    name: LocalizedTextOut = Field(description="Display name.")
+    description: LocalizedTextOut = Field(description="What it is good at.")
+    defaults: OutputDefaultsOut = Field(description="Default parameters.")
+    max_side_px: int = Field(description="Largest width/height allowed.")
+    max_steps: int = Field(description="Most steps allowed.")
+    available: bool = Field(description="Whether the weights are on disk (or builtin).")
+    reason: str | None = Field(description="Why not available (None when available).")
+    estimated_duration_s: float = Field(description="Rough seconds per image on the reference machine.")
+
+
+class OutputConfigListResponse(_Response):
+    """200 of GET /api/schema/output-configs."""
+
+    status: Literal["success"] = Field(description="Outcome.")
+    default: str = Field(description="Id of the default output config.")
+    output_configs: list[OutputConfigOut] = Field(description="All output configs in display order.")
+
+
+class RunMedia(MediaOutput):
+    """A media_output as recorded in metadata.json, with its file name in the run folder."""
+
+    file: str = Field(description="File name inside the run folder, e.g. 08_output_image.png.")
+
+
+class RunEntity(_Response):
+    """One file of a run folder."""
+
+    seq: int = Field(ge=1, description="Order of creation, 1-based (the NN in NN_<type>.<ext>).")
+    type: str = Field(description="Entity type, e.g. input, interception, output_image.")
+    file: str = Field(description="File name inside the run folder.")
+    created_at: str = Field(description="ISO 8601 UTC time the file was written.")
+
+
+class RunMetadata(_Response):
+    """exports/json/<run_id>/metadata.json, served by GET /api/media/info/<run_id>."""
+
+    model_config = ConfigDict(extra="allow")
+
+    run_id: str = Field(description="The run's id.")
+    status: Literal["success", "blocked", "error", "queued", "running", "canceled", "in_progress"] = Field(
+        description="Run outcome so far (in_progress between calls of the step-by-step flow)."
+    )
+    created_at: str = Field(description="ISO 8601 UTC creation time.")
+    updated_at: str = Field(description="ISO 8601 UTC time of the last change.")
+    config: str | None = Field(None, description="Interception config id.")
+    output_config: str | None = Field(None, description="Output config id.")
+    safety_level: SafetyLevel = Field(description="Server safety level during the run.")
+    language: Language | None = Field(None, description="Request language.")
+    seed: int | None = Field(None, description="Seed of the latest image.")
+    backends: dict[str, Any] = Field(default_factory=dict, description="Backend and model per stage.")
+    entities: list[RunEntity] = Field(default_factory=list, description="Files in order of creation.")
+    media: list[RunMedia] = Field(default_factory=list, description="Generated images in order.")
+    blocked: dict[str, Any] | None = Field(None, description="Block record (stage, reason, found_terms) if blocked.")
+    error: dict[str, Any] | None = Field(None, description="Error record (code, message) if the run failed.")
+
+
+class RunInfoResponse(_Response):
+    """200 of GET /api/media/info/<run_id>: metadata.json plus status."""
+
+    model_config = ConfigDict(extra="allow")
+
+    status: Literal["success"] = Field(description="Outcome of this request.")
+    run: RunMetadata = Field(description="The run's metadata.json content.")
+
+
+API_MODELS: tuple[type[BaseModel], ...] = (
+    ExecuteRequest,
+    Stage2Request,
+    OptimizeRequest,
+    GenerationRequestBody,
+    GenerationParameters,
+    ExecuteResponse,
+    Stage2Response,
+    OptimizeResponse,
+    GenerationResponse,
+    BlockedResponse,
+    ErrorResponse,
+    UploadResponse,
+    HealthResponse,
+    ConfigListResponse,
+    ConfigDetailResponse,
+    OutputConfigListResponse,
+    RunInfoResponse,
+    MediaOutput,
+)
+"""Models exported to schemas/json/<ModelName>.schema.json."""
+
+# The job queue's models build on the ones above, so they are imported last (devserver.contracts.jobs).
+from devserver.contracts.jobs import JOB_MODELS  # noqa: E402
+
+API_MODELS += JOB_MODELS

@@ -1,0 +1,479 @@
+"""The orchestrator: runs stages 1-4 in order, records every step in the run folder, stops on a block.
+
+Entry points mirror the HTTP API: :meth:`Orchestrator.execute` (stages 1-4), :meth:`Orchestrator.stage2`
+(1-2), :meth:`Orchestrator.optimize` (3a) and :meth:`Orchestrator.generate` (3b, 3c, 4). Each returns a
+success response model or a :class:`BlockedResponse`; failures raise :class:`~devserver.errors.ApiError`
+after the run folder has recorded them. A :class:`RunObserver` receives stage and step events (used by the
+job queue for SSE/WebSocket progress and cancellation).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from devserver.contracts.api import (
+    BlockedResponse,
+    ExecuteRequest,
+    ExecuteResponse,
+    GenerationParameters,
+    GenerationRequestBody,
+    GenerationResponse,
+    MediaOutput,
+    OptimizeRequest,
+    OptimizeResponse,
+    SafetyStage,
+    Stage2Report,
+    Stage2Request,
+    Stage2Response,
+    Stage3Report,
+    Stage4Report,
+    Stages,
+    TextStep,
+)
+from devserver.contracts.common import SEED_MAX
+from devserver.contracts.schema_files import InterceptionConfig, OutputConfig, PipelineDef
+from devserver.errors import ApiError, GenerationCanceledError, OutputConfigUnavailableError, RequestValidationError
+from devserver.generation.backend import DiffusersBackend, GenerationRequest, GenerationResult, ModelRef
+from devserver.generation.png import encode_png, format_parameters
+from devserver.llm.base import LlmBackend
+from devserver.pipeline.loader import SchemaRegistry
+from devserver.pipeline.placeholders import render
+from devserver.pipeline.stages import (
+    SafetyContext,
+    run_interception,
+    run_optimization,
+    run_safety,
+    run_translation,
+)
+from devserver.safety.filters import SafetyFilter
+from devserver.settings import Settings
+from devserver.storage.recorder import Run, RunRecorder
+from devserver.storage.uploads import UploadStore
+
+log = logging.getLogger(__name__)
+
+STAGE_NAMES = {1: "safety", 2: "interception", 3: "pre_output", 4: "generation"}
+
+
+class RunObserver:
+    """Receives a run's progress. The default does nothing; the job queue subclasses it."""
+
+    def run_started(self, run_id: str) -> None:
+        """The run folder exists (called once, before stage 1 or the first stage of the call)."""
+
+    def stage_start(self, stage: int, name: str) -> None:
+        """Stage `stage` (1-4) named `name` starts."""
+
+    def stage_complete(self, stage: int, name: str, report: BaseModel | None) -> None:
+        """Stage `stage` finished; `report` is its report model."""
+
+    def progress(self, step: int, total_steps: int) -> None:
+        """Diffusion step `step` of `total_steps` finished (called from diffusers' step callback)."""
+
+    def cancel_requested(self) -> bool:
+        """True to stop the run at the next diffusion step."""
+        return False
+
+
+_NULL_OBSERVER = RunObserver()
+
+
+class _Blocked(Exception):
+    """Internal: unwinds the stage sequence when a safety stage blocks."""
+
+    def __init__(self, response: BlockedResponse) -> None:
+        super().__init__(response.reason)
+        self.response = response
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    """A request's validated inputs, ready to run."""
+
+    config: InterceptionConfig
+    pipeline: PipelineDef
+    rules: str
+    rules_from_learner: bool
+
+
+def model_ref(output_config: OutputConfig) -> ModelRef:
+    """The generation backend's view of an output config's model source."""
+    src = output_config.model
+    return ModelRef(id=output_config.id, family=src.family, builtin=src.builtin, local_dir=src.local_dir,
+                    hub_id=src.hub_id, single_file=src.single_file)
+
+
+def _ms_since(start: float) -> int:
+    return int((time.perf_counter() - start) * 1000)
+
+
+class Orchestrator:
+    """Runs the four stages; one instance per app (see :mod:`devserver.services`)."""
+
+    def __init__(self, *, settings: Settings, registry: SchemaRegistry, safety: SafetyFilter, llm: LlmBackend,
+                 generation: DiffusersBackend, recorder: RunRecorder, uploads: UploadStore) -> None:
+        self.settings = settings
+        self.registry = registry
+        self.llm = llm
+        self.generation = generation
+        self.recorder = recorder
+        self.uploads = uploads
+        self.safety_ctx = SafetyContext(filter=safety, llm=llm, registry=registry,
+                                        llm_check=settings.llm_safety_check)
+
+    # ----------------------------------------------------------------------------- public API
+    def execute(self, req: ExecuteRequest, *, run_id: str | None = None,
+                observer: RunObserver = _NULL_OBSERVER) -> ExecuteResponse | BlockedResponse:
+        """Stages 1-4 for one request (text mode, or image mode with `input_image`).
+
+        Args:
+            req: the parsed request.
+            run_id: a UUID4 reserved by the caller (job queue); default: a new one.
+            observer: receives stage/step events and may cancel.
+        Returns:
+            ExecuteResponse, or BlockedResponse when stage 1 or 3c blocks (nothing generated).
+        Raises:
+            ConfigNotFoundError / OutputConfigNotFoundError (404), RequestValidationError (422),
+            UploadNotFoundError (404), OutputConfigUnavailableError (409), LLM errors (502/503/504),
+            GenerationError (500), GenerationCanceledError (409).
+        """
+        start = time.perf_counter()
+        # 1. validate and resolve everything before creating the run folder
+        resolved = self._resolve_config(req.schema_, req.input_text, req.context_prompt, req.language,
+                                        has_image=req.input_image is not None)
+        output_config = self._output_config(req.output_config)
+        gen_request = self._generation_request(output_config, req.parameters, req.seed, req.input_image)
+        stages = Stages()
+        # 2. create the run and record its inputs
+        run = self.recorder.create(safety_level=self.settings.safety_level, run_id=run_id,
+                                   config=resolved.config.id, output_config=output_config.id, language=req.language)
+        observer.run_started(run.run_id)
+        try:
+            with self._recording_failures(run):
+                self._record_inputs(run, resolved, req.input_text, req.language, req.input_image)
+                # 3. stage 1: safety on everything the learner wrote
+                learner_texts = [req.input_text, resolved.rules if resolved.rules_from_learner else "",
+                                 req.interception_result or "", req.optimized_prompt or ""]
+                stages.stage1 = self._safety_stage(run, 1, learner_texts, stages, observer)
+                # 4. stage 2: interception (or the learner's edited result, or skipped)
+                stages.stage2 = self._interception_stage(run, resolved, req.input_text, req.language,
+                                                         req.interception_result, observer)
+                # 5. stage 3: optimization, translation, safety re-check
+                stages.stage3 = self._pre_output_stage(run, stages, stages.stage2.output, output_config,
+                                                       req.language, req.optimized_prompt, observer)
+                # 6. stage 4: generation
+                media, stages.stage4 = self._generation_stage(run, stages, output_config, gen_request, observer)
+                run.update(status="success")
+        except _Blocked as blocked:
+            return blocked.response
+        return ExecuteResponse(status="success", run_id=run.run_id, media_output=media, stages=stages,
+                               duration_ms=_ms_since(start))
+
+    def stage2(self, req: Stage2Request) -> Stage2Response | BlockedResponse:
+        """Stages 1-2: check the idea (and the learner's rules), then intercept it.
+
+        Raises:
+            ConfigNotFoundError (404), RequestValidationError (422), LLM errors (502/503/504).
+        """
+        resolved = self._resolve_config(req.schema_, req.input_text, req.context_prompt, req.language,
+                                        has_image=False)
+        if resolved.pipeline.skip_stage2:
+            raise RequestValidationError(
+                f"config {resolved.config.id!r} uses pipeline {resolved.pipeline.name!r}, which has no stage 2; "
+                "use /api/schema/pipeline/execute", details={"field": "schema", "value": resolved.config.id})
+        stages = Stages()
+        run = self.recorder.create(safety_level=self.settings.safety_level, config=resolved.config.id,
+                                   language=req.language)
+        try:
+            with self._recording_failures(run):
+                self._record_inputs(run, resolved, req.input_text, req.language, None)
+                learner_texts = [req.input_text, resolved.rules if resolved.rules_from_learner else ""]
+                stages.stage1 = self._safety_stage(run, 1, learner_texts, stages, _NULL_OBSERVER)
+                stages.stage2 = self._interception_stage(run, resolved, req.input_text, req.language, None,
+                                                         _NULL_OBSERVER)
+        except _Blocked as blocked:
+            return blocked.response
+        return Stage2Response(status="success", run_id=run.run_id, interception_result=stages.stage2.output,
+                              stages=stages)
+
+    def optimize(self, req: OptimizeRequest) -> OptimizeResponse | BlockedResponse:
+        """Stage 3a on a (possibly learner-edited) text, recorded into `req.run_id` or a new run.
+
+        The text is checked by the term filters first (it may have been edited by the learner).
+
+        Raises:
+            InvalidIdError (400), RunNotFoundError (404), OutputConfigNotFoundError (404), LLM errors.
+        """
+        output_config = self.registry.output_config(req.output_config)
+        run = self._open_or_create(req.run_id, req.language)
+        stages = Stages()
+        try:
+            with self._recording_failures(run):
+                run.update(output_config=output_config.id)
+                if req.run_id is None or run.latest_text("interception") != req.prompt:
+                    run.add_text("optimization_input", req.prompt)
+                safety = self._check(3, [req.prompt])
+                if safety.status == "blocked":
+                    run.add_json("safety_stage3", safety.model_dump(mode="json"))
+                    stages.stage3 = Stage3Report(safety=safety, prompt=req.prompt)
+                    raise _Blocked(self._block(run, 3, safety, stages))
+                step = run_optimization(prompt=req.prompt, output_config=output_config, registry=self.registry,
+                                        llm=self.llm, language=req.language)
+                run.add_text("optimized_prompt", step.output)
+                run.update(backends={"stage3_optimization": {"backend": step.backend, "model": step.model}})
+                stages.stage3 = Stage3Report(optimization=step, prompt=step.output)
+        except _Blocked as blocked:
+            return blocked.response
+        return OptimizeResponse(status="success", run_id=run.run_id, optimized_prompt=step.output, stages=stages)
+
+    def generate(self, req: GenerationRequestBody, *, run_id: str | None = None,
+                 observer: RunObserver = _NULL_OBSERVER) -> GenerationResponse | BlockedResponse:
+        """Stages 3b, 3c and 4 on a final prompt; the image is added to `req.run_id` or a new run.
+
+        Args:
+            req: the parsed request.
+            run_id: for a new run, a UUID4 reserved by the caller (job queue); ignored when req.run_id is set.
+            observer: receives stage/step events and may cancel.
+        Raises:
+            as :meth:`execute`, plus RunNotFoundError (404) for an unknown `req.run_id`.
+        """
+        start = time.perf_counter()
+        output_config = self._output_config(req.output_config)
+        gen_request = self._generation_request(output_config, req.parameters, req.seed, req.input_image)
+        run = self._open_or_create(req.run_id, req.language, new_run_id=run_id)
+        observer.run_started(run.run_id)
+        stages = Stages()
+        try:
+            with self._recording_failures(run):
+                run.update(output_config=output_config.id)
+                if req.run_id is None:
+                    run.add_text("input", req.prompt)
+                if req.input_image is not None:
+                    run.add_bytes("input_image", "png", self.uploads.path_for(req.input_image).read_bytes())
+                edited = TextStep(status="edited", output=req.prompt, detail="prompt given to /generation")
+                stages.stage3 = self._pre_output_stage(run, stages, req.prompt, output_config, req.language,
+                                                       req.prompt, observer, optimization=edited)
+                media, stages.stage4 = self._generation_stage(run, stages, output_config, gen_request, observer)
+                run.update(status="success")
+        except _Blocked as blocked:
+            return blocked.response
+        return GenerationResponse(status="success", run_id=run.run_id, media_output=media, stages=stages,
+                                  duration_ms=_ms_since(start))
+
+    def check_output_config(self, output_config_id: str | None) -> OutputConfig:
+        """Resolve an output config and make sure its weights can be loaded (404 / 409 otherwise)."""
+        return self._output_config(output_config_id)
+
+    # ----------------------------------------------------------------------------- resolving
+    def _resolve_config(self, config_id: str, input_text: str, context_prompt: str | None, language: str,
+                        *, has_image: bool) -> _Resolved:
+        config = self.registry.config(config_id)
+        pipeline = self.registry.pipeline_for(config)
+        needs = pipeline.input_requirements
+        from_learner = context_prompt is not None and context_prompt.strip() != ""
+        rules = context_prompt if from_learner else config.context.get(language)
+        if needs.text and not input_text.strip():
+            raise RequestValidationError(f"input_text is required for config {config.id!r} and must not be empty",
+                                         details={"field": "input_text"})
+        if needs.image and not has_image:
+            raise RequestValidationError(
+                f"input_image is required for config {config.id!r} (pipeline {pipeline.name!r}); upload an image "
+                "with POST /api/media/upload/image and send its image_id", details={"field": "input_image"})
+        if (needs.rules or not pipeline.skip_stage2) and not rules.strip():
+            raise RequestValidationError(
+                f"context_prompt is required: config {config.id!r} has no rules of its own, write the rules",
+                details={"field": "context_prompt"})
+        return _Resolved(config=config, pipeline=pipeline, rules=rules, rules_from_learner=from_learner)
+
+    def _output_config(self, output_config_id: str | None) -> OutputConfig:
+        output_config = self.registry.output_config(output_config_id or self.settings.default_output_config)
+        available, reason = self.generation.availability(model_ref(output_config))
+        if not available:
+            raise OutputConfigUnavailableError(
+                f"output config {output_config.id!r} is not available: {reason}",
+                details={"output_config": output_config.id, "reason": reason})
+        return output_config
+
+    def _generation_request(self, output_config: OutputConfig, params: GenerationParameters | None,
+                            seed: int | None, input_image: str | None) -> GenerationRequest:
+        defaults = output_config.defaults
+        p = params or GenerationParameters()
+        width = p.width if p.width is not None else defaults.width
+        height = p.height if p.height is not None else defaults.height
+        steps = p.steps if p.steps is not None else defaults.steps
+        for field, value in (("width", width), ("height", height)):
+            if value > output_config.max_side_px:
+                raise RequestValidationError(
+                    f"{field} must be at most {output_config.max_side_px} for output config {output_config.id!r}, "
+                    f"got {value}", details={"field": f"parameters.{field}", "value": value,
+                                             "max": output_config.max_side_px})
+        if steps > output_config.max_steps:
+            raise RequestValidationError(
+                f"steps must be at most {output_config.max_steps} for output config {output_config.id!r}, "
+                f"got {steps}", details={"field": "parameters.steps", "value": steps, "max": output_config.max_steps})
+        if p.strength is not None and input_image is None:
+            raise RequestValidationError("strength applies to img2img only; send input_image or omit strength",
+                                         details={"field": "parameters.strength", "value": p.strength})
+        init_image = self.uploads.open_rgb(input_image) if input_image is not None else None
+        return GenerationRequest(
+            prompt="",  # filled in by stage 3
+            negative_prompt=p.negative_prompt if p.negative_prompt is not None else defaults.negative_prompt,
+            width=width, height=height, steps=steps, cfg=p.cfg if p.cfg is not None else defaults.cfg,
+            seed=seed if seed is not None else secrets.randbelow(SEED_MAX + 1),
+            scheduler=p.scheduler if p.scheduler is not None else defaults.scheduler,
+            init_image=init_image, strength=p.strength if p.strength is not None else defaults.strength)
+
+    def _open_or_create(self, run_id: str | None, language: str, *, new_run_id: str | None = None) -> Run:
+        if run_id is not None:
+            return self.recorder.open(run_id)
+        return self.recorder.create(safety_level=self.settings.safety_level, run_id=new_run_id, language=language)
+
+    # ----------------------------------------------------------------------------- stages
+    def _record_inputs(self, run: Run, resolved: _Resolved, input_text: str, language: str,
+                       input_image: str | None) -> None:
+        config = resolved.config
+        run.add_json("config_used", {
+            "config": config.id, "pipeline": resolved.pipeline.name, "category": config.category,
+            "language": language, "rules": resolved.rules,
+            "rules_source": "learner" if resolved.rules_from_learner else "config",
+            "name": config.name.get(language)})
+        run.add_text("input", input_text)
+        if input_image is not None:
+            run.add_bytes("input_image", "png", self.uploads.path_for(input_image).read_bytes())
+
+    def _check(self, stage: int, texts: list[str]) -> SafetyStage:
+        return run_safety(stage, "\n".join(t for t in texts if t.strip()), self.safety_ctx)
+
+    def _safety_stage(self, run: Run, stage: int, texts: list[str], stages: Stages,
+                      observer: RunObserver) -> SafetyStage:
+        observer.stage_start(stage, STAGE_NAMES[stage])
+        report = self._check(stage, texts)
+        run.add_json(f"safety_stage{stage}", report.model_dump(mode="json"))
+        if report.status == "blocked":
+            if stage == 1:
+                stages.stage1 = report
+            raise _Blocked(self._block(run, stage, report, stages))
+        observer.stage_complete(stage, STAGE_NAMES[stage], report)
+        return report
+
+    def _interception_stage(self, run: Run, resolved: _Resolved, input_text: str, language: str,
+                            edited: str | None, observer: RunObserver) -> Stage2Report:
+        observer.stage_start(2, STAGE_NAMES[2])
+        config, pipeline = resolved.config, resolved.pipeline
+        if pipeline.skip_stage2:
+            text = render(config.offline_template.get(language), {"INPUT_TEXT": input_text,
+                                                                  "CONTEXT": resolved.rules})
+            report = Stage2Report(status="skipped", output=text, config=config.id, pipeline=pipeline.name,
+                                  detail=f"pipeline {pipeline.name!r} skips stage 2: the rules go to stage 3")
+        elif edited is not None:
+            report = Stage2Report(status="edited", output=edited, config=config.id, pipeline=pipeline.name,
+                                  detail="the learner's edited interception result was used")
+            run.add_text("interception", edited)
+        else:
+            report = run_interception(config=config, pipeline=pipeline, registry=self.registry, llm=self.llm,
+                                      input_text=input_text, context=resolved.rules, language=language)
+            run.add_text("interception", report.output)
+            run.update(backends={"stage2": {"backend": report.backend, "model": report.model}})
+        observer.stage_complete(2, STAGE_NAMES[2], report)
+        return report
+
+    def _pre_output_stage(self, run: Run, stages: Stages, text: str, output_config: OutputConfig, language: str,
+                          edited: str | None, observer: RunObserver,
+                          optimization: TextStep | None = None) -> Stage3Report:
+        observer.stage_start(3, STAGE_NAMES[3])
+        if optimization is None:
+            if edited is not None:
+                optimization = TextStep(status="edited", output=edited,
+                                        detail="the learner's edited optimized prompt was used")
+            else:
+                optimization = run_optimization(prompt=text, output_config=output_config, registry=self.registry,
+                                                llm=self.llm, language=language)
+                run.update(backends={"stage3_optimization": {"backend": optimization.backend,
+                                                             "model": optimization.model}})
+            run.add_text("optimized_prompt", optimization.output)
+        translation = run_translation(prompt=optimization.output, registry=self.registry, llm=self.llm,
+                                      language=language)
+        if translation.status == "done":
+            run.add_text("translation", translation.output)
+            run.update(backends={"stage3_translation": {"backend": translation.backend, "model": translation.model}})
+        safety = self._check(3, [translation.output])
+        run.add_json("safety_stage3", safety.model_dump(mode="json"))
+        report = Stage3Report(optimization=optimization, translation=translation, safety=safety,
+                              prompt=translation.output)
+        stages.stage3 = report
+        if safety.status == "blocked":
+            raise _Blocked(self._block(run, 3, safety, stages))
+        observer.stage_complete(3, STAGE_NAMES[3], report)
+        return report
+
+    def _generation_stage(self, run: Run, stages: Stages, output_config: OutputConfig,
+                          gen_request: GenerationRequest, observer: RunObserver) -> tuple[MediaOutput, Stage4Report]:
+        observer.stage_start(4, STAGE_NAMES[4])
+        prompt = stages.stage3.prompt if stages.stage3 else ""
+        request = dataclasses.replace(gen_request, prompt=prompt)
+        run.add_text("generation_prompt", prompt)
+
+        def on_step(step: int, total_steps: int) -> bool:
+            observer.progress(step, total_steps)
+            return observer.cancel_requested()
+
+        result = self.generation.generate(model_ref(output_config), request, on_step=on_step)
+        report = Stage4Report(status="done", mode=result.mode, output_config=output_config.id,
+                              model=result.model_source, seed=result.seed, width=result.width, height=result.height,
+                              steps=result.steps, cfg=result.cfg, scheduler=result.scheduler,
+                              strength=result.strength, negative_prompt=request.negative_prompt,
+                              device=result.device, duration_ms=result.duration_ms)
+        stages.stage4 = report
+        png = self._encode(run, result, request, output_config, stages)
+        record = run.add_image(png, {"media_type": "image", "seed": result.seed, "width": result.width,
+                                     "height": result.height, "mime_type": "image/png",
+                                     "output_config": output_config.id})
+        run.update(backends={"stage4": {"backend": "diffusers", "model": result.model_source,
+                                        "device": result.device, "dtype": result.dtype}})
+        media = MediaOutput(**{k: record[k] for k in MediaOutput.model_fields})
+        observer.stage_complete(4, STAGE_NAMES[4], report)
+        return media, report
+
+    def _encode(self, run: Run, result: GenerationResult, request: GenerationRequest, output_config: OutputConfig,
+                stages: Stages) -> bytes:
+        parameters = format_parameters(
+            prompt=request.prompt, negative_prompt=request.negative_prompt, steps=result.steps,
+            scheduler=result.scheduler, cfg=result.cfg, seed=result.seed, width=result.width, height=result.height,
+            model=output_config.id, strength=result.strength)
+        meta: dict[str, Any] = {"run_id": run.run_id, "output_config": output_config.id, "mode": result.mode,
+                                "model": result.model_source, "safety_level": self.settings.safety_level,
+                                "stages": stages.model_dump(mode="json", exclude_none=True)}
+        return encode_png(result.image, parameters=parameters, devserver_meta=meta)
+
+    def _block(self, run: Run, stage: int, report: SafetyStage, stages: Stages) -> BlockedResponse:
+        reason = report.reason or f"blocked at stage {stage}"
+        run.update(status="blocked", blocked={"stage": stage, "reason": reason, "found_terms": report.found_terms})
+        return BlockedResponse(status="blocked", stage=stage, reason=reason, found_terms=report.found_terms,
+                               run_id=run.run_id, stages=stages)
+
+    @contextmanager
+    def _recording_failures(self, run: Run) -> Iterator[None]:
+        """Record an error or cancel in metadata.json, then let it propagate."""
+        try:
+            yield
+        except _Blocked:
+            raise
+        except GenerationCanceledError as exc:
+            run.update(status="canceled", error={"code": exc.code, "message": exc.message})
+            raise
+        except ApiError as exc:
+            run.update(status="error", error={"code": exc.code, "message": exc.message})
+            raise
+        except Exception:
+            log.exception("run %s failed", run.run_id)
+            run.update(status="error", error={"code": "internal_error", "message": "unexpected server error"})
+            raise
