@@ -1,0 +1,26 @@
+"""GET /api/health: version, device, safety level, LLM backend and client-side limits."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from devserver import __version__
+from devserver.api._io import respond
+from devserver.contracts.api import HealthLimits, HealthResponse
+from devserver.contracts.common import ACCEPTED_MIME_TYPES
+from devserver.services import get_services
+
+bp = Blueprint("health", __name__, url_prefix="/api/health")
+
+
+@bp.get("")
+def health():  # type: ignore[no-untyped-def]
+    """Liveness and the facts a client needs before its first request."""
+    services = get_services()
+    settings = services.settings
+    return respond(HealthResponse(
+        status="success", version=__version__, device=services.generation.device,
+        safety_level=settings.safety_level, llm_backend=services.llm.name,
+        limits=HealthLimits(upload_max_bytes=settings.upload_max_bytes,
+                            upload_max_side_px=settings.upload_max_side_px,
+                            accepted_types=list(ACCEPTED_MIME_TYPES))))

@@ -1,0 +1,49 @@
+"""/api/media: uploads, generated images by run_id and index, run metadata."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request, send_file
+
+from devserver.api._io import respond
+from devserver.contracts.api import RunInfoResponse, RunMetadata, UploadResponse
+from devserver.errors import BadRequestError
+from devserver.services import get_services
+
+bp = Blueprint("media", __name__, url_prefix="/api/media")
+
+
+@bp.post("/upload/image")
+def upload_image():  # type: ignore[no-untyped-def]
+    """Store an uploaded png/jpeg/webp as a normalised RGB PNG (multipart field ``file``)."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise BadRequestError("send the image as multipart/form-data in the field 'file'",
+                              details={"field": "file"})
+    stored = get_services().uploads.save(upload.stream, upload.filename)
+    return respond(UploadResponse(
+        status="success", image_id=stored.image_id, url=f"/api/media/uploads/{stored.image_id}",
+        original_size=stored.original_size, resized_size=stored.resized_size,
+        file_size_bytes=stored.file_size_bytes))
+
+
+@bp.get("/uploads/<image_id>")
+def get_upload(image_id: str):  # type: ignore[no-untyped-def]
+    """The stored PNG of an upload."""
+    path = get_services().uploads.path_for(image_id)
+    return send_file(path, mimetype="image/png", max_age=3600)
+
+
+@bp.get("/image/<run_id>", defaults={"index": None})
+@bp.get("/image/<run_id>/<int:index>")
+def get_image(run_id: str, index: int | None):  # type: ignore[no-untyped-def]
+    """A generated PNG of a run; without index the latest one."""
+    path = get_services().recorder.open(run_id).image_path(index)
+    return send_file(path, mimetype="image/png", max_age=0 if index is None else 3600,
+                     download_name=f"{run_id}_{index if index is not None else 'latest'}.png")
+
+
+@bp.get("/info/<run_id>")
+def run_info(run_id: str):  # type: ignore[no-untyped-def]
+    """The run's metadata.json."""
+    meta = get_services().recorder.open(run_id).metadata()
+    return respond(RunInfoResponse(status="success", run=RunMetadata.model_validate(meta)))

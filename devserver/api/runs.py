@@ -1,0 +1,76 @@
+"""/api/runs: status, cancel and the Server-Sent Events stream of queued (async) runs.
+
+The stream follows the SSE format of the HTML standard
+(https://html.spec.whatwg.org/multipage/server-sent-events.html): each event has an ``id`` (monotonic
+integer), an ``event`` type and one line of JSON ``data``; comment lines are heartbeats. A client resumes
+with the ``Last-Event-ID`` header (browsers' EventSource sends it when reconnecting) or, where headers
+cannot be set, the ``last_event_id`` query parameter.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from flask import Blueprint, Response, request
+
+from devserver.api._io import respond
+from devserver.errors import BadRequestError
+from devserver.jobs.events import RunStream
+from devserver.services import get_services
+
+bp = Blueprint("runs", __name__, url_prefix="/api/runs")
+
+RECONNECT_MS = 3000
+"""Reconnection delay suggested to EventSource clients (the SSE ``retry`` field), in milliseconds."""
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+"""No caching; ``X-Accel-Buffering: no`` tells nginx-style proxies not to buffer the stream."""
+
+
+@bp.get("/<run_id>")
+def run_status(run_id: str):  # type: ignore[no-untyped-def]
+    """Status, queue position, stages so far and the result of a queued run."""
+    return respond(get_services().queue.status(run_id))
+
+
+@bp.post("/<run_id>/cancel")
+def cancel_run(run_id: str):  # type: ignore[no-untyped-def]
+    """Cancel: 200 when the run is canceled now (it was queued), 202 when it stops at its next step."""
+    status = get_services().queue.cancel(run_id)
+    return respond(status, 202 if status.status == "running" else 200)
+
+
+@bp.get("/<run_id>/events")
+def run_events(run_id: str):  # type: ignore[no-untyped-def]
+    """The run's events as text/event-stream: history after Last-Event-ID, then live, until the terminal event."""
+    services = get_services()
+    stream = services.queue.stream(run_id, after_id=_last_event_id(), heartbeat_s=services.settings.sse_heartbeat_s)
+    response = Response(_sse(stream), content_type="text/event-stream", headers=SSE_HEADERS)
+    response.call_on_close(stream.close)  # also when the client leaves before the first chunk
+    return response
+
+
+def _last_event_id() -> int:
+    """The id to resume after: ``Last-Event-ID`` header, else ``?last_event_id=``, else 0.
+
+    Raises:
+        BadRequestError (400): not a non-negative integer.
+    """
+    raw = request.headers.get("Last-Event-ID") or request.args.get("last_event_id") or "0"
+    if not (raw.isascii() and raw.isdigit()):
+        raise BadRequestError(f"Last-Event-ID must be a non-negative integer event id, got {raw[:40]!r}",
+                              details={"field": "Last-Event-ID"})
+    return int(raw)
+
+
+def _sse(stream: RunStream) -> Iterator[str]:
+    """Format a run stream as SSE text: ``retry`` first, then events and ``: heartbeat`` comments."""
+    try:
+        yield f"retry: {RECONNECT_MS}\n\n"
+        for event in stream:
+            if event is None:
+                yield ": heartbeat\n\n"
+            else:
+                yield f"id: {event.id}\nevent: {event.type}\ndata: {json.dumps(event.data, ensure_ascii=False)}\n\n"
+    finally:
+        stream.close()

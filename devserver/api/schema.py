@@ -1,0 +1,91 @@
+"""/api/schema: configs for the pickers and the pipeline endpoints (stages 1-4)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from devserver.api._io import parse_json, respond
+from devserver.contracts.api import (
+    CategoryOut,
+    ConfigDetail,
+    ConfigDetailResponse,
+    ConfigListResponse,
+    ConfigSummary,
+    ExecuteRequest,
+    GenerationRequestBody,
+    OptimizeRequest,
+    OutputConfigListResponse,
+    OutputConfigOut,
+    Stage2Request,
+)
+from devserver.pipeline.orchestrator import model_ref
+from devserver.services import get_services
+
+bp = Blueprint("schema", __name__, url_prefix="/api/schema")
+
+
+@bp.get("/configs")
+def list_configs():  # type: ignore[no-untyped-def]
+    """Interception configs for the picker, grouped by category (display order)."""
+    registry = get_services().registry
+    configs = sorted(registry.configs.values(), key=lambda c: (c.display.order, c.id))
+    return respond(ConfigListResponse(
+        status="success",
+        categories=[CategoryOut.model_validate(c.model_dump(include={"id", "name"})) for c in registry.categories],
+        configs=[ConfigSummary.model_validate(c.model_dump(exclude={"context", "offline_template", "tags"}))
+                 for c in configs]))
+
+
+@bp.get("/configs/<config_id>")
+def get_config(config_id: str):  # type: ignore[no-untyped-def]
+    """One interception config with its rules (context) per language."""
+    config = get_services().registry.config(config_id)
+    return respond(ConfigDetailResponse(
+        status="success",
+        config=ConfigDetail.model_validate(config.model_dump(exclude={"offline_template", "tags"}))))
+
+
+@bp.get("/output-configs")
+def list_output_configs():  # type: ignore[no-untyped-def]
+    """Output configs (target models) with availability: weights on disk or not, and why."""
+    services = get_services()
+    items = []
+    for oc in sorted(services.registry.output_configs.values(), key=lambda c: (c.display.order, c.id)):
+        available, reason = services.generation.availability(model_ref(oc))
+        items.append(OutputConfigOut(
+            id=oc.id, media_type=oc.media_type, name=oc.name.model_dump(), description=oc.description.model_dump(),
+            defaults=oc.defaults.model_dump(), max_side_px=oc.max_side_px, max_steps=oc.max_steps,
+            available=available, reason=None if available else reason,
+            estimated_duration_s=oc.estimated_duration_s))
+    return respond(OutputConfigListResponse(status="success", default=services.settings.default_output_config,
+                                            output_configs=items))
+
+
+@bp.post("/pipeline/execute")
+def execute():  # type: ignore[no-untyped-def]
+    """Stages 1-4 in one call; with ``"async": true`` validated, queued and answered 202 at once."""
+    req = parse_json(ExecuteRequest)
+    if req.async_:
+        return respond(get_services().queue.submit(req), 202)
+    return respond(get_services().orchestrator.execute(req))
+
+
+@bp.post("/pipeline/stage2")
+def stage2():  # type: ignore[no-untyped-def]
+    """Stages 1-2: safety, then interception."""
+    return respond(get_services().orchestrator.stage2(parse_json(Stage2Request)))
+
+
+@bp.post("/pipeline/optimize")
+def optimize():  # type: ignore[no-untyped-def]
+    """Stage 3a: optimize a prompt for an output config."""
+    return respond(get_services().orchestrator.optimize(parse_json(OptimizeRequest)))
+
+
+@bp.post("/pipeline/generation")
+def generation():  # type: ignore[no-untyped-def]
+    """Stages 3b, 3c and 4 on a final prompt; with ``"async": true`` validated, queued and answered 202 at once."""
+    req = parse_json(GenerationRequestBody)
+    if req.async_:
+        return respond(get_services().queue.submit(req), 202)
+    return respond(get_services().orchestrator.generate(req))

@@ -1,0 +1,168 @@
+"""/api/v1/ws/progress: job progress over a WebSocket (flask-sock, https://flask-sock.readthedocs.io/).
+
+Protocol (JSON text messages, models in :mod:`devserver.contracts.jobs`)::
+
+    client: {"type": "subscribe", "job_ids": ["<run_id>", ...] | null}     null = every run
+    server: {"type": "subscribed", "job_ids": ..., "timestamp": ...}
+    server: generation_started, progress_update, generation_complete, generation_error,
+            generation_canceled, generation_blocked   (each with job_id and timestamp)
+    client: {"type": "unsubscribe", "job_ids": [...] | null}  ->  {"type": "unsubscribed", ...}
+    server: {"type": "error", "message": ...} for a message it does not understand (the socket stays open)
+
+Subscribing to named runs first sends what already happened to them (so a client that subscribes just
+after submitting misses nothing), then live events. One thread per socket sends everything: client
+messages are read by a helper thread and queued with the events, in arrival order. Keep-alive is the
+WebSocket ping (``SOCK_SERVER_OPTIONS["ping_interval"]``, see :func:`server_options`).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint
+from flask_sock import Sock
+from pydantic import BaseModel, ValidationError
+from simple_websocket import ConnectionClosed
+
+from devserver.contracts.jobs import (
+    WsClientMessage,
+    WsError,
+    WsGenerationBlocked,
+    WsGenerationCanceled,
+    WsGenerationComplete,
+    WsGenerationError,
+    WsGenerationStarted,
+    WsProgressUpdate,
+    WsSubscribe,
+    WsSubscribed,
+)
+from devserver.errors import validation_message
+from devserver.jobs.events import END_OF_STREAM, Subscription
+from devserver.jobs.store import JobEvent, JobStore
+from devserver.services import get_services
+from devserver.settings import Settings
+from devserver.storage.recorder import utc_now
+
+bp = Blueprint("ws", __name__, url_prefix="/api/v1/ws")
+sock = Sock()
+
+MAX_MESSAGE_BYTES = 64 * 1024
+"""Largest client message accepted; bigger ones close the socket (simple-websocket's max_message_size)."""
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """flask-sock's ``SOCK_SERVER_OPTIONS``: pings every ``sse_heartbeat_s`` seconds, a message size limit."""
+    return {"ping_interval": settings.sse_heartbeat_s, "max_message_size": MAX_MESSAGE_BYTES}
+
+
+@dataclass(frozen=True)
+class _ClientText:
+    """A message read from the socket (queued next to the events)."""
+
+    data: str | bytes
+
+
+_CLOSED = object()
+"""Queued by the reader thread when the client closed the socket."""
+
+
+def ws_message(event: JobEvent) -> BaseModel | None:
+    """The WebSocket message for a job event, or None for events the protocol does not forward."""
+    common = {"job_id": event.run_id, "timestamp": event.created_at}
+    data = event.data
+    if event.type == "started":
+        return WsGenerationStarted(type="generation_started", **common)
+    if event.type == "progress":
+        return WsProgressUpdate(type="progress_update", progress=round(data["percent"] / 100, 4), status="running",
+                                step=data["step"], total_steps=data["total_steps"], **common)
+    if event.type == "complete":
+        return WsGenerationComplete(type="generation_complete", media_output=data["media_output"], **common)
+    if event.type == "error":
+        return WsGenerationError(type="generation_error", error=data["error"], **common)
+    if event.type == "canceled":
+        return WsGenerationCanceled(type="generation_canceled", **common)
+    if event.type == "blocked":
+        return WsGenerationBlocked(type="generation_blocked", stage=data["stage"], reason=data["reason"], **common)
+    return None
+
+
+@sock.route("/progress", bp=bp)
+def progress(ws):  # type: ignore[no-untyped-def]
+    """Serve one socket until the client closes it or the server stops."""
+    bus = get_services().queue.bus
+    with bus.subscribe(()) as subscription:
+        threading.Thread(target=_read_client, args=(ws, subscription), name="devserver-ws-reader",
+                         daemon=True).start()
+        _ProgressSocket(ws, subscription, bus.store).serve()
+
+
+def _read_client(ws: Any, subscription: Subscription) -> None:
+    """Reader thread: queue each client message, then :data:`_CLOSED` when the socket closes."""
+    try:
+        while True:
+            subscription.queue.put(_ClientText(ws.receive()))
+    except ConnectionClosed:
+        subscription.queue.put(_CLOSED)
+
+
+class _ProgressSocket:
+    """The sending side of one socket: client messages and job events, in the order they were queued."""
+
+    def __init__(self, ws: Any, subscription: Subscription, store: JobStore) -> None:
+        self._ws = ws
+        self._subscription = subscription
+        self._store = store
+        self._seen: dict[str, int] = {}  # run_id -> last event id sent (history and live overlap)
+
+    def serve(self) -> None:
+        """Send until the client leaves (raises ConnectionClosed, handled by flask-sock) or the bus ends."""
+        while True:
+            item = self._subscription.queue.get()
+            if item is _CLOSED or item is END_OF_STREAM:
+                return
+            if isinstance(item, _ClientText):
+                self._on_client(item.data)
+            elif isinstance(item, JobEvent):
+                self._forward(item)
+
+    def _send(self, message: BaseModel) -> None:
+        self._ws.send(message.model_dump_json())
+
+    def _error(self, text: str) -> None:
+        self._send(WsError(type="error", message=text, timestamp=utc_now()))
+
+    def _forward(self, event: JobEvent) -> None:
+        if event.id <= self._seen.get(event.run_id, 0):
+            return
+        self._seen[event.run_id] = event.id
+        message = ws_message(event)
+        if message is not None:
+            self._send(message)
+
+    def _on_client(self, data: str | bytes) -> None:
+        if not isinstance(data, str):
+            self._error("send JSON text messages, not binary ones")
+            return
+        try:
+            message = WsClientMessage.validate_json(data)
+        except ValidationError as exc:
+            self._error(f"not a subscribe/unsubscribe message: {validation_message(exc)}")
+            return
+        job_ids = None if message.job_ids is None else list(dict.fromkeys(message.job_ids))
+        if isinstance(message, WsSubscribe):
+            known = job_ids
+            if job_ids is not None:
+                known = [run_id for run_id in job_ids if self._store.job(run_id) is not None]
+                unknown = [run_id for run_id in job_ids if run_id not in known]
+                if unknown:
+                    self._error(f"no queued run with job_id {', '.join(unknown)}; not subscribed to it")
+            self._subscription.follow(known)
+            self._send(WsSubscribed(type="subscribed", job_ids=known, timestamp=utc_now()))
+            for run_id in known or ():
+                for event in self._store.events(run_id, after_id=self._seen.get(run_id, 0)):
+                    self._forward(event)
+        else:
+            self._subscription.unfollow(job_ids)
+            self._send(WsSubscribed(type="unsubscribed", job_ids=job_ids, timestamp=utc_now()))

@@ -1,0 +1,313 @@
+"""Models of the job queue's HTTP, SSE and WebSocket contract (async runs, issue 4).
+
+- ``POST /api/schema/pipeline/execute`` and ``/generation`` with ``"async": true`` answer 202 :class:`QueuedResponse`.
+- ``GET /api/runs/<run_id>`` answers :class:`RunStatusResponse`; ``POST /api/runs/<run_id>/cancel`` too.
+- ``GET /api/queue`` answers :class:`QueueResponse`.
+- ``GET /api/runs/<run_id>/events`` streams Server-Sent Events; the ``data`` of each event type is the
+  model in :data:`EVENT_MODELS` (``queued`` -> :class:`QueuedEvent`, ...).
+- ``/api/v1/ws/progress`` (WebSocket) takes :class:`WsSubscribe` / :class:`WsUnsubscribe` and sends the
+  ``Ws*`` messages below.
+
+This module builds on the shared models of :mod:`devserver.contracts.api` (MediaOutput, Stages, ...), and
+that module lists these models in ``API_MODELS`` (so their JSON Schemas are exported with the others). To
+allow that mutual import in either order, the shared models are imported at the end of this module and the
+annotations naming them are resolved there with ``model_rebuild()``
+(https://docs.pydantic.dev/latest/concepts/models/#rebuilding-model-schema).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from devserver.contracts.common import RunStatus
+
+JobKind = Literal["execute", "generation"]
+"""Which pipeline call a job runs: stages 1-4 (``/execute``) or 3c-4 (``/generation``)."""
+ActiveStatus = Literal["queued", "running"]
+TERMINAL_STATUSES: frozenset[str] = frozenset({"success", "blocked", "error", "canceled"})
+"""Statuses a job never leaves."""
+TERMINAL_EVENTS: frozenset[str] = frozenset({"complete", "blocked", "error", "canceled"})
+"""Event types that end a run's stream; each run has exactly one of them."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --------------------------------------------------------------------------- HTTP responses
+
+
+class QueuedResponse(_Model):
+    """202 of /execute and /generation with ``"async": true``: the run is queued."""
+
+    status: Literal["queued"] = Field(description="Outcome: the run waits in the queue.")
+    run_id: str = Field(description="The run's id (UUID4); its folder appears when the run starts.")
+    events_url: str = Field(description="Relative URL of the run's Server-Sent Events stream.")
+    status_url: str = Field(description="Relative URL of the run's status (GET).")
+    position: int = Field(ge=1, description="Place in the queue when submitted: 1 = runs next.")
+
+
+class ProgressInfo(_Model):
+    """The latest diffusion step of a run."""
+
+    step: int = Field(ge=0, description="Steps finished.")
+    total_steps: int = Field(ge=1, description="Steps the diffusion loop runs in total.")
+    percent: float = Field(ge=0, le=100, description="100 * step / total_steps, never decreasing.")
+
+
+class BlockedInfo(_Model):
+    """Why a safety stage blocked the run."""
+
+    stage: Literal[1, 3] = Field(description="The stage that blocked.")
+    reason: str = Field(description="Human sentence naming why.")
+    found_terms: list[str] = Field(description="Terms found (may be empty for an LLM verdict).")
+
+
+class RunStatusResponse(_Model):
+    """200 of GET /api/runs/<run_id> (and of POST .../cancel): a queued run's state, stages so far, result."""
+
+    status: RunStatus = Field(description="The run's state: queued, running, or its outcome.")
+    run_id: str = Field(description="The run's id.")
+    kind: JobKind = Field(description="execute (stages 1-4) or generation (stages 3c-4).")
+    position: int | None = Field(description="0 while running, 1.. while queued (1 = next), null when finished.")
+    cancel_requested: bool = Field(description="A cancel was requested while the run was running.")
+    created_at: str = Field(description="ISO 8601 UTC time the run was queued.")
+    started_at: str | None = Field(description="ISO 8601 UTC time a worker started it.")
+    finished_at: str | None = Field(description="ISO 8601 UTC time it ended.")
+    stages: Stages = Field(description="Reports of the stages completed so far.")
+    progress: ProgressInfo | None = Field(description="Latest diffusion step, null before stage 4 starts.")
+    media_output: MediaOutput | None = Field(description="The image, once the run succeeded.")
+    blocked: BlockedInfo | None = Field(description="The block, when a safety stage blocked the run.")
+    error: ErrorBody | None = Field(description="What went wrong, when the run ended in error.")
+    events_url: str = Field(description="Relative URL of the run's Server-Sent Events stream.")
+
+
+class QueueEntry(_Model):
+    """A run in GET /api/queue (no prompts: learners see only their own texts)."""
+
+    run_id: str = Field(description="The run's id.")
+    status: ActiveStatus = Field(description="running or queued.")
+    position: int = Field(ge=0, description="0 = running, 1.. = place in the queue (1 = next).")
+    kind: JobKind = Field(description="execute or generation.")
+    cancel_requested: bool = Field(description="A cancel was requested while running.")
+    created_at: str = Field(description="ISO 8601 UTC time queued.")
+    started_at: str | None = Field(description="ISO 8601 UTC time started (running only).")
+
+
+class QueueResponse(_Model):
+    """200 of GET /api/queue: running runs, then queued runs in the order they will run."""
+
+    status: Literal["success"] = Field(description="Outcome of this request.")
+    concurrency: int = Field(ge=1, description="Runs the server works on at the same time.")
+    running: int = Field(ge=0, description="How many runs are running.")
+    queued: int = Field(ge=0, description="How many runs wait.")
+    jobs: list[QueueEntry] = Field(description="Running runs (position 0), then queued ones by position.")
+
+
+# --------------------------------------------------------------------------- SSE event data
+
+
+class QueuedEvent(_Model):
+    """SSE ``queued``: the run entered the queue."""
+
+    position: int = Field(ge=1, description="Place in the queue when submitted: 1 = runs next.")
+
+
+class StartedEvent(_Model):
+    """SSE ``started``: a worker picked the run up; stage events follow."""
+
+    waited_ms: int = Field(ge=0, description="Time spent in the queue, in milliseconds.")
+
+
+class StageStartEvent(_Model):
+    """SSE ``stage_start``."""
+
+    stage: int = Field(ge=1, le=4, description="Stage number 1-4.")
+    name: str = Field(description="safety, interception, pre_output or generation.")
+
+
+class StageCompleteEvent(_Model):
+    """SSE ``stage_complete``: the stage's report, as in the synchronous response's ``stages``."""
+
+    stage: int = Field(ge=1, le=4, description="Stage number 1-4.")
+    name: str = Field(description="safety, interception, pre_output or generation.")
+    report: SafetyStage | Stage2Report | Stage3Report | Stage4Report = Field(description="The stage's report.")
+
+
+class ProgressEvent(_Model):
+    """SSE ``progress``: one per diffusion step (from diffusers' ``callback_on_step_end``)."""
+
+    step: int = Field(ge=0, description="Steps finished.")
+    total_steps: int = Field(ge=1, description="Steps the diffusion loop runs in total.")
+    percent: float = Field(ge=0, le=100, description="100 * step / total_steps, never decreasing within a run.")
+    ts: float = Field(description="Server time of the step callback, Unix seconds (time.time()).")
+
+
+class CompleteEvent(_Model):
+    """SSE ``complete`` (terminal): the run succeeded."""
+
+    media_output: MediaOutput = Field(description="The generated image.")
+
+
+class ErrorEvent(_Model):
+    """SSE ``error`` (terminal): the run failed (or was interrupted by a restart)."""
+
+    error: ErrorBody = Field(description="What went wrong.")
+
+
+class CanceledEvent(_Model):
+    """SSE ``canceled`` (terminal): canceled on request; no image was written."""
+
+    while_status: ActiveStatus = Field(description="Whether the run was still queued or already running.")
+
+
+
+
+# --------------------------------------------------------------------------- WebSocket messages
+
+
+class WsSubscribe(_Model):
+    """Client -> server: receive the events of these runs (null: of every run)."""
+
+    type: Literal["subscribe"] = Field(description="Message type.")
+    job_ids: list[JobId] | None = Field(description="run_ids to follow, or null for all runs.")
+
+
+class WsUnsubscribe(_Model):
+    """Client -> server: stop receiving the events of these runs (null: of every run)."""
+
+    type: Literal["unsubscribe"] = Field(description="Message type.")
+    job_ids: list[JobId] | None = Field(description="run_ids to stop following, or null for all.")
+
+
+
+
+class _WsMessage(_Model):
+    timestamp: str = Field(description="ISO 8601 UTC time of the event.")
+
+
+class WsSubscribed(_WsMessage):
+    """Server -> client: the subscription was changed."""
+
+    type: Literal["subscribed", "unsubscribed"] = Field(description="Acknowledges subscribe or unsubscribe.")
+    job_ids: list[str] | None = Field(description="The run_ids of the request (null: all runs).")
+
+
+class WsGenerationStarted(_WsMessage):
+    """Server -> client: a worker started the run."""
+
+    type: Literal["generation_started"] = Field(description="Message type.")
+    job_id: str = Field(description="The run_id.")
+
+
+class WsProgressUpdate(_WsMessage):
+    """Server -> client: one diffusion step finished."""
+
+    type: Literal["progress_update"] = Field(description="Message type.")
+    job_id: str = Field(description="The run_id.")
+    progress: float = Field(ge=0, le=1, description="Fraction done, 0..1, never decreasing.")
+    status: Literal["running"] = Field(description="The run's state.")
+    step: int = Field(ge=0, description="Steps finished.")
+    total_steps: int = Field(ge=1, description="Steps in total.")
+
+
+class WsGenerationComplete(_WsMessage):
+    """Server -> client: the run succeeded."""
+
+    type: Literal["generation_complete"] = Field(description="Message type.")
+    job_id: str = Field(description="The run_id.")
+    media_output: MediaOutput = Field(description="The generated image.")
+
+
+class WsGenerationError(_WsMessage):
+    """Server -> client: the run failed."""
+
+    type: Literal["generation_error"] = Field(description="Message type.")
+    job_id: str = Field(description="The run_id.")
+    error: ErrorBody = Field(description="What went wrong.")
+
+
+class WsGenerationCanceled(_WsMessage):
+    """Server -> client: the run was canceled."""
+
+    type: Literal["generation_canceled"] = Field(description="Message type.")
+    job_id: str = Field(description="The run_id.")
+
+
+class WsGenerationBlocked(_WsMessage):
+    """Server -> client: a safety stage blocked the run."""
+
+    type: Literal["generation_blocked"] = Field(description="Message type.")
+    job_id: str = Field(description="The run_id.")
+    stage: Literal[1, 3] = Field(description="The stage that blocked.")
+    reason: str = Field(description="Human sentence naming why.")
+
+
+class WsError(_WsMessage):
+    """Server -> client: the last client message was not understood (the socket stays open)."""
+
+    type: Literal["error"] = Field(description="Message type.")
+    message: str = Field(description="What was wrong with the message.")
+
+
+JOB_MODELS: tuple[type[BaseModel], ...] = (
+    QueuedResponse,
+    RunStatusResponse,
+    QueueResponse,
+    QueuedEvent,
+    StartedEvent,
+    StageStartEvent,
+    StageCompleteEvent,
+    ProgressEvent,
+    CompleteEvent,
+    ErrorEvent,
+    CanceledEvent,
+    WsSubscribe,
+    WsUnsubscribe,
+    WsSubscribed,
+    WsGenerationStarted,
+    WsProgressUpdate,
+    WsGenerationComplete,
+    WsGenerationError,
+    WsGenerationCanceled,
+    WsGenerationBlocked,
+    WsError,
+)
+"""Models exported to schemas/json/ (appended to ``devserver.contracts.api.API_MODELS``)."""
+
+
+# --------------------------------------------------------------------------- the shared models (see the module doc)
+from devserver.contracts.api import (  # noqa: E402
+    UUID4_PATTERN,
+    BlockedResponse,
+    ErrorBody,
+    MediaOutput,
+    SafetyStage,
+    Stage2Report,
+    Stage3Report,
+    Stage4Report,
+    Stages,
+)
+
+JobId = Annotated[str, Field(pattern=UUID4_PATTERN, description="A run_id (UUID4).")]
+
+for _model in JOB_MODELS:
+    _model.model_rebuild()
+
+WsClientMessage = TypeAdapter(Annotated[WsSubscribe | WsUnsubscribe, Field(discriminator="type")])
+"""Parses a client message (raises pydantic.ValidationError for anything else)."""
+
+EVENT_MODELS: dict[str, type[BaseModel]] = {
+    "queued": QueuedEvent,
+    "started": StartedEvent,
+    "stage_start": StageStartEvent,
+    "stage_complete": StageCompleteEvent,
+    "progress": ProgressEvent,
+    "complete": CompleteEvent,
+    "blocked": BlockedResponse,
+    "error": ErrorEvent,
+    "canceled": CanceledEvent,
+}
+"""SSE event type -> model of its ``data`` (``blocked`` carries the BlockedResponse fields)."""

@@ -1,0 +1,73 @@
+"""The composition root: the one place that builds the concrete services of an app.
+
+Routes reach them through :func:`get_services` (``current_app.extensions["devserver"]``); nothing else
+constructs a service, so every test can build an isolated app with its own settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from devserver.generation.backend import DiffusersBackend
+from devserver.jobs.events import EventBus
+from devserver.jobs.queue import JobQueue
+from devserver.jobs.store import JobStore
+from devserver.llm.base import LlmBackend
+from devserver.llm.factory import build_llm_backend
+from devserver.pipeline.loader import SchemaRegistry
+from devserver.pipeline.orchestrator import Orchestrator
+from devserver.safety.filters import SafetyFilter
+from devserver.settings import Settings
+from devserver.storage.recorder import RunRecorder
+from devserver.storage.uploads import UploadStore
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything an app's routes need, built once per app."""
+
+    settings: Settings
+    registry: SchemaRegistry
+    safety: SafetyFilter
+    llm: LlmBackend
+    generation: DiffusersBackend
+    recorder: RunRecorder
+    uploads: UploadStore
+    orchestrator: Orchestrator
+    queue: JobQueue
+
+
+def build_services(settings: Settings, *, generation_backend: DiffusersBackend | None = None,
+                   llm_backend: LlmBackend | None = None) -> Services:
+    """Build all services for `settings`.
+
+    Args:
+        settings: the app's settings.
+        generation_backend: share an existing backend (tests share one per session so weights load once).
+        llm_backend: override the LLM backend chosen by settings.
+    Raises:
+        SchemaFileError: a file under schemas/ is broken (names file and field).
+    """
+    registry = SchemaRegistry.load(settings.schemas_dir)
+    registry.output_config(settings.default_output_config)  # a typo in the setting fails at start-up
+    safety = SafetyFilter.load(settings.schemas_dir / "filters", settings.safety_level)
+    llm = llm_backend or build_llm_backend(settings)
+    generation = generation_backend or DiffusersBackend(
+        device=settings.device, models_dir=settings.resolved_models_dir,
+        allow_downloads=settings.allow_model_downloads, threads=settings.torch_threads)
+    recorder = RunRecorder(settings.runs_dir)
+    uploads = UploadStore(settings.uploads_dir, max_bytes=settings.upload_max_bytes,
+                          max_side_px=settings.upload_max_side_px, max_pixels=settings.upload_max_pixels)
+    orchestrator = Orchestrator(settings=settings, registry=registry, safety=safety, llm=llm,
+                                generation=generation, recorder=recorder, uploads=uploads)
+    queue = JobQueue(bus=EventBus(JobStore(settings.exports_dir / "queue.sqlite3")), orchestrator=orchestrator,
+                     recorder=recorder, concurrency=settings.queue_concurrency)
+    return Services(settings=settings, registry=registry, safety=safety, llm=llm, generation=generation,
+                    recorder=recorder, uploads=uploads, orchestrator=orchestrator, queue=queue)
+
+
+def get_services() -> Services:
+    """The current app's services (inside a request or app context)."""
+    from flask import current_app
+
+    return current_app.extensions["devserver"]

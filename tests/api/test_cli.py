@@ -1,0 +1,65 @@
+"""The devserver command: run (all four stages in-process), configs list, models build-tiny, contracts."""
+
+from __future__ import annotations
+
+
+import pytest
+from PIL import Image
+
+from devserver.cli import main
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path, tiny_model_dir):
+    monkeypatch.setenv("DEVSERVER_EXPORTS_DIR", str(tmp_path / "exports"))
+    monkeypatch.setenv("DEVSERVER_MODELS_DIR", str(tiny_model_dir))
+    monkeypatch.setenv("DEVSERVER_DEVICE", "cpu")
+    return tmp_path / "exports"
+
+
+def test_run_prints_every_stage_and_the_image(env, capsys):
+    assert main(["run", "a lighthouse in a storm", "--config", "expressionism", "--seed", "9"]) == 0
+    out = capsys.readouterr().out
+    for label in ("[1 safety]", "[2 interception]", "[3 pre-output]", "[4 generation]", "seed 9"):
+        assert label in out
+    image_line = next(line for line in out.splitlines() if line.startswith("image: "))
+    path = image_line.removeprefix("image: ")
+    assert path.startswith(str(env / "json")) and path.endswith("_output_image.png")
+    with Image.open(path) as im:
+        assert im.size == (256, 256) and "Seed: 9" in im.text["parameters"]
+
+
+def test_run_img2img_from_a_file(env, tmp_path, capsys):
+    photo = tmp_path / "photo.jpg"
+    Image.new("RGB", (120, 80), (10, 120, 200)).save(photo)
+    assert main(["run", "", "--image", str(photo), "--rules", "make it a pencil sketch", "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "img2img 256x168" in out
+
+
+def test_run_blocked_exits_3(env, capsys):
+    assert main(["run", "a bloody gore scene"]) == 3
+    assert "BLOCKED at stage 1" in capsys.readouterr().out
+
+
+def test_run_unknown_config_exits_2(env, capsys):
+    assert main(["run", "x", "--config", "nope"]) == 2
+    assert "config_not_found" in capsys.readouterr().err
+
+
+def test_configs_list(env, capsys):
+    assert main(["configs", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "bauhaus" in out and "tiny_sd" in out and "sd35_large" in out
+
+
+def test_models_build_tiny(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("DEVSERVER_EXPORTS_DIR", str(tmp_path / "exports"))
+    assert main(["models", "build-tiny"]) == 0
+    target = tmp_path / "exports" / "models" / "tiny-sd"
+    assert (target / "model_index.json").is_file()
+    assert capsys.readouterr().out.strip() == str(target)
+
+
+def test_contracts_check_passes_on_a_fresh_tree(capsys):
+    assert main(["contracts", "export", "--check"]) == 0
