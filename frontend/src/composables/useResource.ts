@@ -1,0 +1,29 @@
+import { ref, shallowRef } from 'vue'
+
+import { toFlowProblem, type FlowProblem } from './flow'
+
+/**
+ * Load something once (and again on `reload()`): `data` holds the result, `problem` why it failed.
+ *
+ * @param load the API call (e.g. api/schema `getConfigs`).
+ */
+export function useResource<T>(load: () => Promise<T>) {
+  const data = shallowRef<T | null>(null)
+  const problem = shallowRef<FlowProblem | null>(null)
+  const loading = ref(false)
+
+  async function reload(): Promise<void> {
+    loading.value = true
+    problem.value = null
+    try {
+      data.value = await load()
+    } catch (cause) {
+      problem.value = toFlowProblem(cause)
+    } finally {
+      loading.value = false
+    }
+  }
+
+  void reload()
+  return { data, problem, loading, reload }
+}

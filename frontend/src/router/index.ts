@@ -1,0 +1,34 @@
+import { createRouter, createWebHistory } from 'vue-router'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** i18n key of the page title (App.vue writes it into document.title). */
+    titleKey: string
+  }
+}
+
+/** The studio's routes; views load on demand (route-level code splitting). */
+export const router = createRouter({
+  history: createWebHistory(import.meta.env.BASE_URL),
+  routes: [
+    { path: '/', redirect: { name: 'text-transformation' } },
+    {
+      path: '/text-transformation',
+      name: 'text-transformation',
+      component: () => import('@/views/TextTransformationView.vue'),
+      meta: { titleKey: 'text.title' },
+    },
+    {
+      path: '/image-transformation',
+      name: 'image-transformation',
+      component: () => import('@/views/ImageTransformationView.vue'),
+      meta: { titleKey: 'image.title' },
+    },
+    {
+      path: '/:pathMatch(.*)*',
+      name: 'not-found',
+      component: () => import('@/views/NotFoundView.vue'),
+      meta: { titleKey: 'notFound.title' },
+    },
+  ],
+})

@@ -1,0 +1,126 @@
+"""A page object for the studio UI: what a learner does, expressed once for every browser test.
+
+Locators go by role and accessible name (the German default texts), so the tests also check that
+the controls are labelled; a few spots without a natural accessible name use data-testid.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from PIL import Image
+from playwright.sync_api import Locator, Page, Response, expect
+
+TIMEOUT_MS = 30_000
+"""Upper bound for one pipeline call in the tests (a 256 px image with a few steps takes ~1 s)."""
+
+
+def image_pixels(png: bytes) -> bytes:
+    """Decoded RGB pixels of an image file (provenance chunks differ between runs, pixels need not)."""
+    with Image.open(io.BytesIO(png)) as image:
+        return image.convert("RGB").tobytes()
+
+
+class Studio:
+    """Drives one browser page of the studio at `base_url`."""
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+
+    # ------------------------------------------------------------------ navigation
+    def open(self, path: str) -> None:
+        """Go to `path` and wait until the view's heading is shown."""
+        self.page.goto(path)
+        expect(self.page.get_by_role("heading", level=1)).to_be_visible()
+
+    def mode_link(self, name: str) -> Locator:
+        """A link of the header's mode switcher ("Text" / "Bild")."""
+        return self.page.get_by_role("navigation", name="Modus").get_by_role("link", name=name)
+
+    # ------------------------------------------------------------------ shared controls
+    def button(self, name: str) -> Locator:
+        """The button named exactly `name`."""
+        return self.page.get_by_role("button", name=name, exact=True)
+
+    def pick_config(self, name: str) -> None:
+        """Pick an interception config and wait until its rules are in the rules box."""
+        with self.page.expect_response(re.compile(r"/api/schema/configs/\w+$")) as answer:
+            self.page.get_by_role("radio", name=name, exact=True).check()
+        assert answer.value.ok, answer.value.text()
+
+    def set_steps(self, steps: int) -> None:
+        """Open "Weitere Einstellungen" and set the diffusion steps."""
+        self.page.get_by_text("Weitere Einstellungen").click()
+        self.page.get_by_label("Schritte").fill(str(steps))
+
+    def alert(self) -> Locator:
+        """The view's live region for problems of a run (blocked / error)."""
+        return self.page.locator(".view > .flow-status > [role=alert]")
+
+    def output_image(self) -> Locator:
+        return self.page.get_by_test_id("output-image")
+
+    def seed(self) -> Locator:
+        return self.page.get_by_test_id("seed")
+
+    def run_pipeline(self, button: str, endpoint: str, status: int = 200) -> Response:
+        """Click `button` and return the answer of pipeline `endpoint` (e.g. "generation"), checking its status.
+
+        `response.json()` is the body, `response.request.post_data_json` what the studio sent."""
+        with self.page.expect_response(f"**/api/schema/pipeline/{endpoint}", timeout=TIMEOUT_MS) as answer:
+            self.button(button).click()
+        response = answer.value
+        assert response.status == status, response.text()
+        return response
+
+    def image_bytes(self, url: str) -> bytes:
+        """Fetch an image the studio shows (as the browser would, same origin)."""
+        response = self.page.request.get(self.base_url + url)
+        assert response.ok, response.status
+        return response.body()
+
+    # ------------------------------------------------------------------ text mode
+    def text_flow_until_optimized(self, idea: str = "Ein Fuchs tanzt im Regen", config: str = "Dada") -> None:
+        """Text mode: write the idea, pick `config`, run stages 1-3, and set few diffusion steps."""
+        self.open("/text-transformation")
+        self.page.get_by_label("Deine Idee (WAS)").fill(idea)
+        self.pick_config(config)
+        self.run_pipeline("Start", "stage2")
+        self.run_pipeline("Optimieren", "optimize")
+        self.set_steps(4)
+
+    def wait_for_image(self, image: Locator) -> dict[str, int]:
+        """Wait until `image` has loaded; returns its natural and rendered size in CSS pixels."""
+        image.evaluate("img => img.decode()")
+        return image.evaluate(
+            "img => ({naturalWidth: img.naturalWidth, naturalHeight: img.naturalHeight,"
+            " width: img.getBoundingClientRect().width, height: img.getBoundingClientRect().height})"
+        )
+
+    # ------------------------------------------------------------------ image mode
+    def drop_file(self, data: bytes, name: str, mime_type: str) -> None:
+        """Drop a file onto the upload zone: a DataTransfer built in the page, sent with a `drop` event."""
+        transfer = self.page.evaluate_handle(
+            """([b64, name, type]) => {
+                const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+                const transfer = new DataTransfer();
+                transfer.items.add(new File([bytes], name, { type }));
+                return transfer;
+            }""",
+            [base64.b64encode(data).decode("ascii"), name, mime_type],
+        )
+        self.page.get_by_test_id("drop-zone").dispatch_event("drop", {"dataTransfer": transfer})
+
+    def drop_sized_file(self, size_bytes: int, name: str, mime_type: str) -> None:
+        """Drop a zero-filled file of `size_bytes`, built in the page (no megabytes through the driver)."""
+        transfer = self.page.evaluate_handle(
+            """([size, name, type]) => {
+                const transfer = new DataTransfer();
+                transfer.items.add(new File([new Uint8Array(size)], name, { type }));
+                return transfer;
+            }""",
+            [size_bytes, name, mime_type],
+        )
+        self.page.get_by_test_id("drop-zone").dispatch_event("drop", {"dataTransfer": transfer})
