@@ -55,7 +55,7 @@ class NearRule(_Strict):
     second: LanguageTerms = Field(description="Second group: single words, e.g. words for nudity.")
 
     @model_validator(mode="after")
-    def _groups_not_empty(self) -> "NearRule":
+    def _groups_not_empty(self) -> NearRule:
         for group in ("first", "second"):
             if not getattr(self, group).indexed():
                 raise ValueError(f"near.{group} needs at least one word")
@@ -111,7 +111,7 @@ class FilterFile(_Strict):
         return levels
 
     @model_validator(mode="after")
-    def _has_terms(self) -> "FilterFile":
+    def _has_terms(self) -> FilterFile:
         if not self.terms.indexed() and self.match.near is None:
             raise ValueError("the list has no terms and no near rule")
         return self

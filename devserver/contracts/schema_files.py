@@ -55,7 +55,7 @@ class PipelineDef(_Strict):
     )
 
     @model_validator(mode="after")
-    def _chunks_or_skip(self) -> "PipelineDef":
+    def _chunks_or_skip(self) -> PipelineDef:
         if not self.skip_stage2 and not self.chunks:
             raise ValueError("a pipeline that does not skip stage 2 needs at least one chunk")
         return self
@@ -131,7 +131,7 @@ class InterceptionConfig(_Strict):
     tags: list[str] = Field(default_factory=list, description="Free keywords for search (lowercase).")
 
     @model_validator(mode="after")
-    def _placeholders(self) -> "InterceptionConfig":
+    def _placeholders(self) -> InterceptionConfig:
         for lang in ("de", "en"):
             template = self.offline_template.get(lang)
             names = set(PLACEHOLDER_RE.findall(template))
@@ -162,7 +162,9 @@ class GenerationDefaults(_Strict):
     height: int = Field(512, ge=64, le=2048, multiple_of=8, description="Image height in pixels (multiple of 8).")
     steps: int = Field(20, ge=1, le=150, description="num_inference_steps.")
     cfg: float = Field(7.5, ge=0, le=30, description="guidance_scale (classifier-free guidance).")
-    scheduler: str | None = Field(None, description="Scheduler name (diffusers class without 'Scheduler'); null = model's.")
+    scheduler: str | None = Field(
+        None, description="Scheduler name (diffusers class without 'Scheduler'); null = the model's own."
+    )
     negative_prompt: str = Field("", description="Default negative prompt.")
     strength: float = Field(0.75, gt=0, le=1, description="img2img strength: how much of the input image is noised.")
 
@@ -188,7 +190,7 @@ class ModelSource(_Strict):
     single_file: str | None = Field(None, description="A single .safetensors checkpoint under the models dir.")
 
     @model_validator(mode="after")
-    def _has_source(self) -> "ModelSource":
+    def _has_source(self) -> ModelSource:
         if not any((self.builtin, self.local_dir, self.hub_id, self.single_file)):
             raise ValueError("one of builtin, local_dir, hub_id, single_file is required")
         return self
@@ -218,7 +220,7 @@ class OutputConfig(_Strict):
     display: DisplayHints = Field(default_factory=DisplayHints, description="Picker hints.")
 
     @model_validator(mode="after")
-    def _limits(self) -> "OutputConfig":
+    def _limits(self) -> OutputConfig:
         if max(self.defaults.width, self.defaults.height) > self.max_side_px:
             raise ValueError("defaults.width/height exceed max_side_px")
         if self.defaults.steps > self.max_steps:
