@@ -23,6 +23,7 @@ run: setup frontend
 test: setup frontend chromium
 	$(VENV)/bin/devserver contracts export --check
 	cd $(FRONTEND) && npm run --silent check:types && npm run --silent test:unit && npm run --silent size
+	$(VENV)/bin/ruff check devserver tests bench examples
 	$(PY) -m pytest tests
 
 # Vite dev server (hot reload, proxies /api to Flask) next to the API server.
@@ -33,6 +34,7 @@ dev: setup
 bench: setup
 	$(PY) -m bench.bench_generation
 	$(PY) -m bench.bench_upload
+	$(PY) -m bench.bench_progress
 
 setup: $(VENV)/.installed
 
@@ -56,7 +58,7 @@ $(FRONTEND)/dist/index.html: $(FRONTEND)/node_modules/.package-lock.json $(shell
 # Browser tests drive Debian's Chromium (Playwright cannot download browsers here).
 chromium:
 	@test -x $(CHROMIUM) || { echo "installing Debian's chromium"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core) >/dev/null \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core fonts-noto-color-emoji) >/dev/null \
 	  || { echo "could not install chromium: run as root or install the 'chromium' package"; exit 1; }; }
 
 schemas: setup

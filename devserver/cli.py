@@ -45,7 +45,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = _settings(args)
     ensure_tiny_sd(settings.resolved_models_dir)
-    create_app(settings)  # validate schemas/ and settings in the master: a broken file stops here, once
+    # validate schemas/ and settings in the master (a broken file stops here, once); the queue starts only in the
+    # worker, which recovers interrupted jobs and runs queued ones
+    create_app(settings, start_queue=False)
 
     class _Server(BaseApplication):  # gunicorn's documented "custom application" pattern
         def load_config(self) -> None:
@@ -72,7 +74,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from devserver.errors import ApiError
 
     settings = _settings(args)
-    app = create_app(settings)
+    app = create_app(settings, start_queue=False)  # never touch a running server's queue
     services = app.extensions["devserver"]
     image_id = None
     try:
@@ -187,8 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the API and the studio UI")
     serve.add_argument("--host", help="interface (default DEVSERVER_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default DEVSERVER_PORT or 17802)")
-    serve.add_argument("--threads", type=int, default=64,
-                       help="worker threads, i.e. concurrent connections (default 64)")
+    serve.add_argument("--threads", type=int, default=256,
+                       help="worker threads = concurrent connections incl. SSE/WebSocket streams (default 256)")
     serve.set_defaults(func=cmd_serve)
 
     run = sub.add_parser("run", help="run all four stages in-process and print the results")

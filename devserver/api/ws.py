@@ -13,6 +13,10 @@ Subscribing to named runs first sends what already happened to them (so a client
 after submitting misses nothing), then live events. One thread per socket sends everything: client
 messages are read by a helper thread and queued with the events, in arrival order. Keep-alive is the
 WebSocket ping (``SOCK_SERVER_OPTIONS["ping_interval"]``, see :func:`server_options`).
+
+Browsers do not apply CORS to WebSockets, so the handshake checks the ``Origin`` header itself
+(https://datatracker.ietf.org/doc/html/rfc6455#section-10.2): same origin or one of ``Settings.cors_origins``;
+clients that send no Origin (scripts, the example client) are let through.
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Blueprint
+from flask import Blueprint, request
 from flask_sock import Sock
 from pydantic import BaseModel, ValidationError
 from simple_websocket import ConnectionClosed
@@ -38,7 +43,7 @@ from devserver.contracts.jobs import (
     WsSubscribe,
     WsSubscribed,
 )
-from devserver.errors import validation_message
+from devserver.errors import ApiError, validation_message
 from devserver.jobs.events import END_OF_STREAM, Subscription
 from devserver.jobs.store import JobEvent, JobStore
 from devserver.services import get_services
@@ -86,6 +91,21 @@ def ws_message(event: JobEvent) -> BaseModel | None:
     if event.type == "blocked":
         return WsGenerationBlocked(type="generation_blocked", stage=data["stage"], reason=data["reason"], **common)
     return None
+
+
+@bp.before_request
+def check_origin() -> None:
+    """Refuse handshakes from other web pages (cross-site WebSocket hijacking).
+
+    Raises:
+        ApiError (403, code "origin_not_allowed"): the Origin is neither this server nor a configured CORS origin.
+    """
+    origin = request.headers.get("Origin")
+    if origin is None or urlsplit(origin).netloc == request.host:  # same host and port: this server's own page
+        return
+    if origin not in get_services().settings.cors_origins:
+        raise ApiError(f"WebSocket connections from origin {origin!r} are not allowed", status=403,
+                       code="origin_not_allowed", details={"origin": origin})
 
 
 @sock.route("/progress", bp=bp)

@@ -6,6 +6,7 @@ Life of a job (statuses in SQLite, events through the :class:`~devserver.jobs.ev
     worker: queued -> running ("started", then "stage_start"/"stage_complete"/"progress" from the orchestrator)
     end:    running -> success ("complete") | blocked ("blocked") | error ("error") | canceled ("canceled")
     cancel: queued -> canceled at once; running -> canceled at the next diffusion step or stage start
+    stop:   running -> error "interrupted by restart" at its next step (graceful shutdown); queued jobs stay
     start-up: running -> error "interrupted by restart" (the process died); queued jobs run again
 
 Each terminal transition is conditional (only from queued/running) and stored together with its event, so
@@ -155,34 +156,41 @@ class JobQueue:
         metadata.json of their run folder, which is kept); queued jobs keep their places.
         """
         for run_id in self.store.run_ids_with_status("running"):
-            event = self.bus.publish(run_id, "error", ErrorEvent(error=INTERRUPTED), status="error",
-                                     from_statuses=("running",))
-            if event is None:
-                continue
-            log.warning("run %s was interrupted by a restart", run_id)
-            try:
-                self._recorder.open(run_id).update(status="error", error=INTERRUPTED.model_dump(exclude={"details"}))
-            except RunNotFoundError:
-                pass  # it died before its folder was created
+            self._interrupt(run_id)
         if self.store.run_ids_with_status("queued"):
             with self._lock:
                 self._ensure_workers()
 
     def stop(self, timeout_s: float = STOP_TIMEOUT_S) -> None:
-        """Stop the workers: no new job starts, open event streams end, a running job may finish.
+        """Shut the queue down (server exit; also registered with atexit): no new job starts, a running job
+        stops at its next diffusion step or stage and ends ``error`` "interrupted by restart", then open
+        event streams end. Queued jobs stay queued for the next start. Idempotent.
 
-        Waits at most `timeout_s` seconds for the workers; a job still running then stays ``running`` in
-        the database and is marked interrupted at the next start. Queued jobs stay queued. Idempotent.
+        Waits at most `timeout_s` seconds for the workers; a job still running then is marked interrupted
+        at the next start.
         """
         with self._lock:
             self._stopping = True
+            for cancel in self._cancel_flags.values():
+                cancel.set()
             self._wakeup.notify_all()
             workers = list(self._workers)
-        self.bus.end_all_streams()
         deadline = time.monotonic() + timeout_s
         for worker in workers:
             worker.join(max(0.0, deadline - time.monotonic()))
+        self.bus.end_all_streams()
         atexit.unregister(self.stop)
+
+    def _interrupt(self, run_id: str) -> None:
+        """End a running job with :data:`INTERRUPTED` (event, and metadata.json of its folder if there is one)."""
+        if self.bus.publish(run_id, "error", ErrorEvent(error=INTERRUPTED), status="error",
+                            from_statuses=("running",)) is None:
+            return
+        log.warning("run %s was interrupted (server stopped or restarted)", run_id)
+        try:
+            self._recorder.open(run_id).update(status="error", error=INTERRUPTED.model_dump(exclude={"details"}))
+        except RunNotFoundError:
+            pass  # it stopped before its folder was created
 
     def _ensure_workers(self) -> None:
         """Start the worker threads once (call with the lock held)."""
@@ -207,7 +215,7 @@ class JobQueue:
             `req.run_id` already has a queued or running job.
         """
         # 1. validate
-        self._check(req)
+        self._orchestrator.validate(req)
         # 2. queue (a /generation into an existing run keeps that run's id)
         if isinstance(req, ExecuteRequest):
             kind, run_id = "execute", new_id()
@@ -220,20 +228,6 @@ class JobQueue:
             self._wakeup.notify()
         return QueuedResponse(status="queued", run_id=run_id, events_url=events_url(run_id),
                               status_url=status_url(run_id), position=position)
-
-    def _check(self, req: ExecuteRequest | GenerationRequestBody) -> None:
-        """Raise what the orchestrator would raise for `req` before it creates a run folder.
-
-        Uses the orchestrator's own resolution steps so the errors are exactly the sync path's.
-        """
-        orchestrator = self._orchestrator
-        if isinstance(req, ExecuteRequest):
-            orchestrator._resolve_config(req.schema_, req.input_text, req.context_prompt, req.language,  # noqa: SLF001
-                                         has_image=req.input_image is not None)
-        elif req.run_id is not None:
-            self._recorder.open(req.run_id)
-        output_config = orchestrator.check_output_config(req.output_config)
-        orchestrator._generation_request(output_config, req.parameters, req.seed, req.input_image)  # noqa: SLF001
 
     def status(self, run_id: str) -> RunStatusResponse:
         """The run's state, its stages so far, its latest progress and its result.
@@ -347,7 +341,11 @@ class JobQueue:
                 result = self._orchestrator.generate(GenerationRequestBody.model_validate(job.request),
                                                      run_id=run_id, observer=observer)
         except GenerationCanceledError:
-            self._finish(run_id, "canceled", "canceled", CanceledEvent(while_status="running"))
+            job = self.store.job(run_id)
+            if self._stopping and job is not None and not job.cancel_requested:
+                self._interrupt(run_id)  # stopped by the shutdown, not by a learner
+            else:
+                self._finish(run_id, "canceled", "canceled", CanceledEvent(while_status="running"))
         except ApiError as exc:
             self._finish(run_id, "error", "error",
                          ErrorEvent(error=ErrorBody(code=exc.code, message=exc.message, details=exc.details)))

@@ -269,9 +269,21 @@ class Orchestrator:
         return GenerationResponse(status="success", run_id=run.run_id, media_output=media, stages=stages,
                                   duration_ms=_ms_since(start))
 
-    def check_output_config(self, output_config_id: str | None) -> OutputConfig:
-        """Resolve an output config and make sure its weights can be loaded (404 / 409 otherwise)."""
-        return self._output_config(output_config_id)
+    def validate(self, req: ExecuteRequest | GenerationRequestBody) -> None:
+        """Raise exactly what :meth:`execute` / :meth:`generate` would raise for `req` before creating a run
+        folder, without running anything (the job queue checks requests before queueing them).
+
+        Raises:
+            ConfigNotFoundError / OutputConfigNotFoundError / RunNotFoundError / UploadNotFoundError (404),
+            RequestValidationError (422), OutputConfigUnavailableError (409), InvalidIdError (400).
+        """
+        if isinstance(req, ExecuteRequest):
+            self._resolve_config(req.schema_, req.input_text, req.context_prompt, req.language,
+                                 has_image=req.input_image is not None)
+        elif req.run_id is not None:
+            self.recorder.open(req.run_id)
+        output_config = self._output_config(req.output_config)
+        self._generation_request(output_config, req.parameters, req.seed, req.input_image)
 
     # ----------------------------------------------------------------------------- resolving
     def _resolve_config(self, config_id: str, input_text: str, context_prompt: str | None, language: str,

@@ -236,5 +236,6 @@ def test_stage2_blocks_before_interception(client):
 
 
 def test_optimize_blocks_edited_text(client):
-    res = client.post("/api/schema/pipeline/optimize", json={"prompt": "a bloody gore scene", "output_config": "tiny_sd"})
+    res = client.post("/api/schema/pipeline/optimize",
+                      json={"prompt": "a bloody gore scene", "output_config": "tiny_sd"})
     assert res.status_code == 403 and res.json["stage"] == 3

@@ -1,0 +1,86 @@
+"""Follow job progress over devserver's WebSocket and print every message.
+
+    python examples/ws_progress_client.py http://127.0.0.1:17802                 # every run, until Ctrl-C
+    python examples/ws_progress_client.py http://127.0.0.1:17802 RUN_ID [...]    # these runs, until they end
+
+Queue a run with ``"async": true`` (``POST /api/schema/pipeline/generation`` or ``/execute``) and pass
+its ``run_id``. Uses simple-websocket (installed with flask-sock); the protocol is described in
+``devserver/api/ws.py`` and its messages in ``devserver/contracts/jobs.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import simple_websocket
+
+WS_PATH = "/api/v1/ws/progress"
+ENDINGS = {"generation_complete", "generation_error", "generation_canceled", "generation_blocked"}
+
+
+def ws_url(base_url: str) -> str:
+    """``http://host:port`` -> ``ws://host:port/api/v1/ws/progress`` (https -> wss)."""
+    scheme, sep, rest = base_url.rstrip("/").partition("://")
+    if not sep or scheme not in ("http", "https"):
+        raise SystemExit(f"base URL must start with http:// or https://, got {base_url!r}")
+    return f"{'wss' if scheme == 'https' else 'ws'}://{rest}{WS_PATH}"
+
+
+def describe(message: dict) -> str:
+    """One readable line per message."""
+    kind, job = message["type"], message.get("job_id", "")
+    if kind == "progress_update":
+        return f"{job} step {message['step']}/{message['total_steps']} ({message['progress']:.0%})"
+    if kind == "generation_complete":
+        media = message["media_output"]
+        return f"{job} done: {media['url']} (seed {media['seed']}, {media['width']}x{media['height']})"
+    if kind == "generation_error":
+        return f"{job} failed: {message['error']['code']}: {message['error']['message']}"
+    if kind == "generation_blocked":
+        return f"{job} blocked at stage {message['stage']}: {message['reason']}"
+    if kind in ("subscribed", "unsubscribed"):
+        return f"{kind}: {'all runs' if message['job_ids'] is None else ', '.join(message['job_ids']) or 'none'}"
+    if kind == "error":
+        return f"server says: {message['message']}"
+    return f"{job} {kind.removeprefix('generation_')}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Subscribe and print messages until every named run has ended (0), or Ctrl-C (0).
+
+    Returns 1 when none of the named runs is known to the server or the server closes the socket.
+    """
+    parser = argparse.ArgumentParser(description="Print devserver job progress from the WebSocket.")
+    parser.add_argument("base_url", help="server, e.g. http://127.0.0.1:17802")
+    parser.add_argument("job_ids", nargs="*", help="run_ids to follow (default: every run)")
+    args = parser.parse_args(argv)
+
+    ws = simple_websocket.Client.connect(ws_url(args.base_url))
+    try:
+        ws.send(json.dumps({"type": "subscribe", "job_ids": args.job_ids or None}))
+        waiting: set[str] = set()
+        while True:
+            message = json.loads(ws.receive())
+            print(f"{message['timestamp']}  {describe(message)}", flush=True)
+            if message["type"] == "subscribed" and args.job_ids:
+                waiting = set(message["job_ids"])  # the server leaves out ids it does not know
+                if not waiting:
+                    return 1
+            elif message["type"] in ENDINGS and message["job_id"] in waiting:
+                waiting.discard(message["job_id"])
+                if not waiting:
+                    return 0
+    except KeyboardInterrupt:
+        return 0
+    except simple_websocket.ConnectionClosed:
+        print("the server closed the connection", file=sys.stderr)
+        return 1
+    finally:
+        if ws.connected:
+            ws.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
