@@ -56,8 +56,11 @@ def build_services(settings: Settings, *, generation_backend: DiffusersBackend |
         device=settings.device, models_dir=settings.resolved_models_dir,
         allow_downloads=settings.allow_model_downloads, threads=settings.torch_threads)
     recorder = RunRecorder(settings.runs_dir)
+    retention_h = settings.upload_retention_hours
     uploads = UploadStore(settings.uploads_dir, max_bytes=settings.upload_max_bytes,
-                          max_side_px=settings.upload_max_side_px, max_pixels=settings.upload_max_pixels)
+                          max_side_px=settings.upload_max_side_px, max_pixels=settings.upload_max_pixels,
+                          retention_s=retention_h * 3600 if retention_h is not None else None)
+    uploads.purge_expired()
     orchestrator = Orchestrator(settings=settings, registry=registry, safety=safety, llm=llm,
                                 generation=generation, recorder=recorder, uploads=uploads)
     queue = JobQueue(bus=EventBus(JobStore(settings.exports_dir / "queue.sqlite3")), orchestrator=orchestrator,

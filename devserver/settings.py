@@ -81,6 +81,11 @@ class Settings(BaseSettings):
         description="Decompression-bomb limit: images with more pixels than this are refused before decoding.",
     )
 
+    upload_retention_hours: float | None = Field(
+        24.0, gt=0, description="Uploaded photos are deleted after this many hours (runs keep their own copy); "
+        "unset (null) keeps them."
+    )
+
     cors_origins: list[str] = Field(
         default_factory=lambda: list(DEFAULT_CORS_ORIGINS),
         description="Origins allowed to call /api from a browser; localhost only by default, never '*'.",

@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 import logging
 import struct
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,13 +104,38 @@ class UploadStore:
         max_bytes: largest accepted upload, in bytes (``Settings.upload_max_bytes``).
         max_side_px: longest side of a stored image, in pixels (``Settings.upload_max_side_px``).
         max_pixels: decompression-bomb limit, width x height (``Settings.upload_max_pixels``).
+        retention_s: stored uploads older than this many seconds are deleted (children's photos are not
+            kept longer than needed; a run keeps its own copy of the image it used). None keeps them.
     """
 
-    def __init__(self, root: Path, *, max_bytes: int, max_side_px: int, max_pixels: int) -> None:
+    def __init__(self, root: Path, *, max_bytes: int, max_side_px: int, max_pixels: int,
+                 retention_s: float | None = None) -> None:
         self.root = root
         self.max_bytes = max_bytes
         self.max_side_px = max_side_px
         self.max_pixels = max_pixels
+        self.retention_s = retention_s
+
+    def purge_expired(self, now: float | None = None) -> int:
+        """Delete stored uploads whose file is older than ``retention_s`` (by modification time).
+
+        Args:
+            now: the current time as a Unix timestamp in seconds; default ``time.time()``.
+        Returns:
+            how many files were deleted (0 when retention is off or the folder does not exist).
+        """
+        if self.retention_s is None or not self.root.is_dir():
+            return 0
+        cutoff = (time.time() if now is None else now) - self.retention_s
+        deleted = 0
+        for path in self.root.glob("*.png"):
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    deleted += 1
+            except FileNotFoundError:  # deleted meanwhile by another request
+                continue
+        return deleted
 
     def save(self, stream: BinaryIO, filename: str | None = None) -> StoredUpload:
         """Read, validate, normalise and store one uploaded image.
@@ -145,7 +171,8 @@ class UploadStore:
         except (UploadInvalidError, UnsupportedMediaTypeError) as exc:
             exc.details = _with_filename(exc.details, filename)
             raise
-        # 3. encode and store atomically
+        # 3. encode and store atomically (and let expired uploads go)
+        self.purge_expired()
         png = _encode_png(image)
         image_id = new_id()
         path = self.root / f"{image_id}.png"

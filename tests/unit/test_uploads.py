@@ -375,3 +375,21 @@ def test_lookup_of_bad_or_unknown_id_is_refused(make_store, image_id, error):
         store.open_rgb(image_id)
 
     assert caught.value.code == {InvalidIdError: "invalid_id", UploadNotFoundError: "upload_not_found"}[error]
+
+
+def test_expired_uploads_are_purged(tmp_path):
+    """Photos are deleted after the retention time; fresh ones stay; purge runs on each save."""
+    import os
+
+    store = UploadStore(tmp_path / "up", max_bytes=10 * 2**20, max_side_px=1024, max_pixels=90_000_000,
+                        retention_s=3600)
+    old = store.save(io.BytesIO(make_png("RGB")))
+    fresh = store.save(io.BytesIO(make_png("RGB")))
+    an_hour_and_a_bit_ago = old.path.stat().st_mtime - 3700
+    os.utime(old.path, (an_hour_and_a_bit_ago, an_hour_and_a_bit_ago))
+    third = store.save(io.BytesIO(make_png("RGB")))  # saving purges expired files
+    assert not old.path.exists() and fresh.path.exists() and third.path.exists()
+    assert store.purge_expired(now=fresh.path.stat().st_mtime + 3601) == 2
+    keep = UploadStore(tmp_path / "keep", max_bytes=10 * 2**20, max_side_px=1024, max_pixels=90_000_000)
+    kept = keep.save(io.BytesIO(make_png("RGB")))
+    assert keep.purge_expired(now=kept.path.stat().st_mtime + 10**9) == 0 and kept.path.exists()
