@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from devserver.contracts.common import SCHEDULER_NAMES, ModelFamily
 
@@ -48,17 +48,18 @@ class PipelineDef(_Strict):
 
     name: str = Field(pattern=ID_PATTERN, description="Pipeline id; equals the file name without .json.")
     description: str = Field(description="What the pipeline does, for developers.")
-    chunks: list[str] = Field(description="Ordered processing chunk names run in stage 2; empty for passthrough.")
     skip_stage2: bool = Field(False, description="True: the rules go straight to stages 3-4 (image mode, direct).")
+    chunks: list[str] = Field(description="Ordered processing chunk names run in stage 2; empty for passthrough.")
     input_requirements: InputRequirements = Field(
         default_factory=InputRequirements, description="Inputs a request must provide."
     )
 
-    @model_validator(mode="after")
-    def _chunks_or_skip(self) -> PipelineDef:
-        if not self.skip_stage2 and not self.chunks:
+    @field_validator("chunks")
+    @classmethod
+    def _chunks_or_skip(cls, chunks: list[str], info: ValidationInfo) -> list[str]:
+        if not info.data.get("skip_stage2", False) and not chunks:
             raise ValueError("a pipeline that does not skip stage 2 needs at least one chunk")
-        return self
+        return chunks
 
 
 class ProcessingChunk(_Strict):
@@ -130,15 +131,14 @@ class InterceptionConfig(_Strict):
     display: DisplayHints = Field(default_factory=DisplayHints, description="Picker hints.")
     tags: list[str] = Field(default_factory=list, description="Free keywords for search (lowercase).")
 
-    @model_validator(mode="after")
-    def _placeholders(self) -> InterceptionConfig:
+    @field_validator("offline_template")
+    @classmethod
+    def _placeholders(cls, template: LocalizedText) -> LocalizedText:
         for lang in ("de", "en"):
-            template = self.offline_template.get(lang)
-            names = set(PLACEHOLDER_RE.findall(template))
-            unknown = names - {"INPUT_TEXT", "CONTEXT"}
+            unknown = set(PLACEHOLDER_RE.findall(template.get(lang))) - {"INPUT_TEXT", "CONTEXT"}
             if unknown:
                 raise ValueError(f"offline_template.{lang} uses unknown placeholders: {sorted(unknown)}")
-        return self
+        return template
 
 
 class Category(_Strict):
@@ -219,12 +219,25 @@ class OutputConfig(_Strict):
     estimated_duration_s: float = Field(gt=0, description="Rough seconds per image on the reference machine.")
     display: DisplayHints = Field(default_factory=DisplayHints, description="Picker hints.")
 
-    @model_validator(mode="after")
-    def _limits(self) -> OutputConfig:
-        if max(self.defaults.width, self.defaults.height) > self.max_side_px:
-            raise ValueError("defaults.width/height exceed max_side_px")
-        if self.defaults.steps > self.max_steps:
-            raise ValueError("defaults.steps exceeds max_steps")
-        if "{{INPUT_TEXT}}" not in self.optimization_template:
+    @field_validator("max_side_px")
+    @classmethod
+    def _side_limit(cls, max_side_px: int, info: ValidationInfo) -> int:
+        defaults = info.data.get("defaults")
+        if defaults is not None and max(defaults.width, defaults.height) > max_side_px:
+            raise ValueError(f"defaults.width/height exceed max_side_px ({max_side_px})")
+        return max_side_px
+
+    @field_validator("max_steps")
+    @classmethod
+    def _steps_limit(cls, max_steps: int, info: ValidationInfo) -> int:
+        defaults = info.data.get("defaults")
+        if defaults is not None and defaults.steps > max_steps:
+            raise ValueError(f"defaults.steps exceeds max_steps ({max_steps})")
+        return max_steps
+
+    @field_validator("optimization_template")
+    @classmethod
+    def _has_input(cls, template: str) -> str:
+        if "{{INPUT_TEXT}}" not in template:
             raise ValueError("optimization_template must contain {{INPUT_TEXT}}")
-        return self
+        return template
