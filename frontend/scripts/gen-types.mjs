@@ -1,18 +1,24 @@
 #!/usr/bin/env node
 /**
  * `npm run gen:types`: TypeScript types for the API, generated from the JSON Schemas that
- * `devserver contracts export` writes to ../schemas/json/ (one <Name>.ts per <Name>.schema.json,
- * into src/api/generated/, with json-schema-to-typescript).
+ * `devserver contracts export` writes to ../schemas/json/, into ONE file, src/api/generated/api.ts
+ * (with json-schema-to-typescript).
+ *
+ * Every <Name>.schema.json repeats the shared models it uses in its own `$defs`. They are merged
+ * into one combined schema whose `$defs` hold every model once: each file's own `$defs`, plus the
+ * file's top-level model itself under <Name>. A name defined differently by two files is an error
+ * (exit 2). The combined schema's root is the `ApiModels` index (one property per top-level model,
+ * referencing it), so each interface is emitted exactly once, in a stable order.
  *
  * pydantic gives every property a `title`, which json-schema-to-typescript would turn into one
  * type alias per field (`DurationMs1`, `Status3`, ...); see adapt() for this and the other
  * adjustments made before compiling. Model titles stay (they name the interfaces).
  *
- * `npm run check:types` (`--check`): generate into a temporary folder and exit 1 when the committed
- * files differ, are missing or are extra (the schemas changed but the types were not regenerated).
+ * `npm run check:types` (`--check`): generate in memory and exit 1 when src/api/generated/ holds
+ * anything other than an up-to-date api.ts (the schemas changed but the types were not regenerated).
  */
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { isDeepStrictEqual } from 'node:util'
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -21,6 +27,7 @@ import { compile } from 'json-schema-to-typescript'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const schemaDir = join(root, '..', 'schemas', 'json')
 const targetDir = join(root, 'src', 'api', 'generated')
+const TARGET_NAME = 'api.ts'
 const check = process.argv.includes('--check')
 
 const schemaFiles = readdirSync(schemaDir)
@@ -30,9 +37,6 @@ if (schemaFiles.length === 0) {
   console.error(`No *.schema.json in ${schemaDir}; run \`devserver contracts export\` first.`)
   process.exit(2)
 }
-
-const outDir = check ? mkdtempSync(join(tmpdir(), 'devserver-types-')) : targetDir
-mkdirSync(outDir, { recursive: true })
 
 /**
  * Adapt pydantic's JSON Schema (draft 2020-12) to what json-schema-to-typescript understands, in place:
@@ -53,51 +57,77 @@ function adapt(schema) {
   for (const value of Object.values(schema)) adapt(value)
 }
 
-for (const file of schemaFiles) {
-  const name = basename(file, '.schema.json')
-  const schema = JSON.parse(readFileSync(join(schemaDir, file), 'utf8'))
-  adapt(schema)
-  const ts = await compile(schema, name, {
-    cwd: schemaDir,
-    bannerComment: `/* Generated from schemas/json/${file} by \`npm run gen:types\` (json-schema-to-typescript). Do not edit. */`,
+/** One schema whose `$defs` hold every model of every file once, and whose root indexes the top-level models. */
+function combinedSchema() {
+  const defs = {}
+  const definedIn = {}
+  const define = (name, schema, file) => {
+    if (name in defs && !isDeepStrictEqual(defs[name], schema)) {
+      console.error(`Model ${name} is defined differently in ${definedIn[name]} and ${file}.`)
+      process.exit(2)
+    }
+    defs[name] ??= schema
+    definedIn[name] ??= file
+  }
+  const topLevel = []
+  for (const file of schemaFiles) {
+    const name = basename(file, '.schema.json')
+    const {
+      $defs: own = {},
+      $id: _id,
+      $schema: _dialect,
+      ...model
+    } = JSON.parse(readFileSync(join(schemaDir, file), 'utf8'))
+    for (const [defName, schema] of Object.entries(own)) define(defName, schema, file)
+    define(name, model, file)
+    topLevel.push(name)
+  }
+  return {
+    title: 'ApiModels',
+    description: 'Every model of the API contract by name (the index of schemas/json/).',
+    type: 'object',
+    properties: Object.fromEntries(topLevel.map((name) => [name, { $ref: `#/$defs/${name}` }])),
+    required: topLevel,
     additionalProperties: false,
-    format: true,
-    style: { singleQuote: true, semi: false, printWidth: 120 },
-  })
-  writeFileSync(join(outDir, `${name}.ts`), ts)
+    $defs: defs,
+  }
 }
 
+const schema = combinedSchema()
+adapt(schema)
+const generated = await compile(schema, 'ApiModels', {
+  cwd: schemaDir,
+  bannerComment: `/* Generated from schemas/json/*.schema.json by \`npm run gen:types\` (json-schema-to-typescript). Do not edit. */`,
+  additionalProperties: false,
+  format: true,
+  style: { singleQuote: true, semi: false, printWidth: 120 },
+})
+
 if (!check) {
-  const expected = new Set(schemaFiles.map((file) => `${basename(file, '.schema.json')}.ts`))
-  for (const stale of readdirSync(targetDir).filter((name) => !expected.has(name))) {
-    rmSync(join(targetDir, stale))
-  }
-  console.log(`Wrote ${schemaFiles.length} files to src/api/generated/.`)
+  mkdirSync(targetDir, { recursive: true })
+  for (const stale of readdirSync(targetDir).filter((name) => name !== TARGET_NAME)) rmSync(join(targetDir, stale))
+  writeFileSync(join(targetDir, TARGET_NAME), generated)
+  console.log(`Wrote src/api/generated/${TARGET_NAME} from ${schemaFiles.length} schemas.`)
   process.exit(0)
 }
 
-const list = (dir) => {
-  try {
-    return readdirSync(dir).sort()
-  } catch {
-    return []
-  }
+let committed = []
+try {
+  committed = readdirSync(targetDir).sort()
+} catch {
+  committed = []
 }
-const fresh = list(outDir)
-const committed = list(targetDir)
 const problems = [
-  ...fresh.filter((name) => !committed.includes(name)).map((name) => `missing: src/api/generated/${name}`),
-  ...committed.filter((name) => !fresh.includes(name)).map((name) => `extra: src/api/generated/${name}`),
-  ...fresh
-    .filter((name) => committed.includes(name))
-    .filter((name) => readFileSync(join(outDir, name), 'utf8') !== readFileSync(join(targetDir, name), 'utf8'))
-    .map((name) => `stale: src/api/generated/${name}`),
+  ...(committed.includes(TARGET_NAME) ? [] : [`missing: src/api/generated/${TARGET_NAME}`]),
+  ...committed.filter((name) => name !== TARGET_NAME).map((name) => `extra: src/api/generated/${name}`),
+  ...(committed.includes(TARGET_NAME) && readFileSync(join(targetDir, TARGET_NAME), 'utf8') !== generated
+    ? [`stale: src/api/generated/${TARGET_NAME}`]
+    : []),
 ]
-rmSync(outDir, { recursive: true, force: true })
 if (problems.length > 0) {
   console.error(
     `Generated API types are out of date; run \`npm run gen:types\` in frontend/.\n  ${problems.join('\n  ')}`,
   )
   process.exit(1)
 }
-console.log(`src/api/generated/ matches schemas/json/ (${fresh.length} files).`)
+console.log(`src/api/generated/${TARGET_NAME} matches schemas/json/ (${schemaFiles.length} schemas).`)

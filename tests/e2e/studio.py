@@ -15,6 +15,31 @@ from playwright.sync_api import Locator, Page, Response, expect
 TIMEOUT_MS = 30_000
 """Upper bound for one pipeline call in the tests (a 256 px image with a few steps takes ~1 s)."""
 
+RUN_MEMORY_KEY = "devserver.run.{view}"
+"""sessionStorage key under which a view remembers its running job (frontend/src/composables/useRun.ts)."""
+
+RECORD_PROGRESS_JS = """() => {
+    window.__progress = [];
+    window.__announcements = [];
+    const remember = (list, entry) => {
+        if (JSON.stringify(list.at(-1)) !== JSON.stringify(entry)) list.push(entry);
+    };
+    new MutationObserver(() => {
+        const bar = document.querySelector('[role=progressbar]');
+        if (bar && bar.hasAttribute('aria-valuenow')) {
+            remember(window.__progress, {
+                now: Number(bar.getAttribute('aria-valuenow')),
+                max: Number(bar.getAttribute('aria-valuemax')),
+                text: bar.getAttribute('aria-valuetext'),
+                label: document.getElementById(bar.getAttribute('aria-labelledby')).textContent.trim(),
+            });
+        }
+        const status = document.querySelector('.view > .flow-status > [role=status]');
+        if (status && status.textContent) remember(window.__announcements, status.textContent);
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+}"""
+"""Page script: every distinct state of the progress bar and of the status region, as they change (no polling)."""
+
 
 def image_pixels(png: bytes) -> bytes:
     """Decoded RGB pixels of an image file (provenance chunks differ between runs, pixels need not)."""
@@ -50,9 +75,14 @@ class Studio:
             self.page.get_by_role("radio", name=name, exact=True).check()
         assert answer.value.ok, answer.value.text()
 
+    def open_settings(self) -> None:
+        """Open "Weitere Einstellungen" (steps, size or strength) unless it is open."""
+        if not self.page.locator("details.generation-settings").evaluate("details => details.open"):
+            self.page.get_by_text("Weitere Einstellungen").click()
+
     def set_steps(self, steps: int) -> None:
-        """Open "Weitere Einstellungen" and set the diffusion steps."""
-        self.page.get_by_text("Weitere Einstellungen").click()
+        """Set the diffusion steps in "Weitere Einstellungen"."""
+        self.open_settings()
         self.page.get_by_label("Schritte").fill(str(steps))
 
     def alert(self) -> Locator:
@@ -64,6 +94,45 @@ class Studio:
 
     def seed(self) -> Locator:
         return self.page.get_by_test_id("seed")
+
+    def progress_bar(self) -> Locator:
+        """The progress bar of the running generation (role="progressbar")."""
+        return self.page.get_by_role("progressbar")
+
+    def status_message(self) -> Locator:
+        """The view's polite live region (what finished, and the milestones of a run)."""
+        return self.page.locator(".view > .flow-status > [role=status]")
+
+    def record_progress(self) -> None:
+        """Start recording the progress bar's and the status region's changes (see `recorded_progress`)."""
+        self.page.evaluate(RECORD_PROGRESS_JS)
+
+    def recorded_progress(self) -> tuple[list[dict], list[str]]:
+        """The distinct progress bar states ({now, max, text, label}) and status texts seen since `record_progress`."""
+        return self.page.evaluate("() => [window.__progress, window.__announcements]")
+
+    def remembered_run(self, view: str) -> str | None:
+        """What the view keeps in sessionStorage about its running job (None: nothing)."""
+        return self.page.evaluate("key => sessionStorage.getItem(key)", RUN_MEMORY_KEY.format(view=view))
+
+    def run_status(self, run_id: str) -> dict:
+        """GET /api/runs/<run_id>: the queued run's status, stages and result."""
+        response = self.page.request.get(f"{self.base_url}/api/runs/{run_id}")
+        assert response.ok, response.text()
+        return response.json()
+
+    def generate(self, button: str, endpoint: str) -> tuple[dict, dict]:
+        """Click `button`; the studio queues the run (202 from pipeline `endpoint`) and follows it to its image.
+
+        Waits until the output image shows the run's image. Returns what the studio sent and the run's final
+        status (GET /api/runs/<run_id>: `media_output`, `stages`)."""
+        submitted = self.run_pipeline(button, endpoint, status=202)
+        run_id = submitted.json()["run_id"]
+        expect(self.output_image()).to_have_attribute("src", re.compile(f"^/api/media/image/{run_id}/"),
+                                                      timeout=TIMEOUT_MS)
+        status = self.run_status(run_id)
+        assert status["status"] == "success", status
+        return submitted.request.post_data_json, status
 
     def run_pipeline(self, button: str, endpoint: str, status: int = 200) -> Response:
         """Click `button` and return the answer of pipeline `endpoint` (e.g. "generation"), checking its status.
@@ -100,6 +169,12 @@ class Studio:
         )
 
     # ------------------------------------------------------------------ image mode
+    def open_image_view(self) -> None:
+        """Go to image mode and wait until the server's upload limits are known (a file chosen earlier is
+        refused unsent, as `limits_unknown`)."""
+        self.open("/image-transformation")
+        expect(self.page.get_by_text("PNG, JPEG oder WebP, höchstens 10 MB")).to_be_visible()
+
     def drop_file(self, data: bytes, name: str, mime_type: str) -> None:
         """Drop a file onto the upload zone: a DataTransfer built in the page, sent with a `drop` event."""
         transfer = self.page.evaluate_handle(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Route, expect
 
 from tests.e2e.studio import Studio
 
@@ -27,23 +27,30 @@ def axe_violations(studio: Studio) -> list[str]:
     ]
 
 
-def test_text_view_before_and_after_a_run(studio: Studio) -> None:
+def test_text_view_before_during_and_after_a_run(studio: Studio) -> None:
     page = studio.page
     studio.open("/text-transformation")
     expect(page.get_by_role("radio", name="Dada", exact=True)).to_be_visible()
     assert axe_violations(studio) == []
 
     studio.text_flow_until_optimized()
-    studio.run_pipeline("Bild erzeugen", "generation")
-    expect(studio.output_image()).to_be_visible()
+    held: list[Route] = []
+    page.route("**/api/runs/*/events", lambda route: held.append(route))  # the run stays "in progress"
+    studio.run_pipeline("Bild erzeugen", "generation", status=202)
+    expect(studio.button("Abbrechen")).to_be_visible()
+    expect(studio.progress_bar()).to_be_visible()
+    assert axe_violations(studio) == []
+
+    assert len(held) == 1
+    held[0].continue_()
+    expect(studio.output_image()).to_be_visible(timeout=30_000)
     assert axe_violations(studio) == []
 
 
 def test_image_view_before_and_after_an_upload(studio: Studio) -> None:
     page = studio.page
-    studio.open("/image-transformation")
+    studio.open_image_view()
     expect(page.get_by_role("radio", name="Foto verwandeln", exact=True)).to_be_checked()
-    expect(page.get_by_text("PNG, JPEG oder WebP, höchstens 10 MB")).to_be_visible()
     assert axe_violations(studio) == []
 
     studio.drop_sized_file(100, "falsch.txt", "text/plain")

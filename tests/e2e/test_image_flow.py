@@ -35,7 +35,7 @@ def png(width: int, height: int) -> bytes:
 
 def test_drop_a_jpeg_and_transform_it(studio: Studio) -> None:
     page = studio.page
-    studio.open("/image-transformation")
+    studio.open_image_view()
     config = page.request.get(studio.base_url + "/api/schema/configs/image_transformation").json()["config"]
     expect(page.get_by_label("Regeln (WIE)")).to_have_value(config["context"]["de"])
 
@@ -49,16 +49,15 @@ def test_drop_a_jpeg_and_transform_it(studio: Studio) -> None:
 
     page.get_by_label("Notiz zum Bild (optional)").fill("Mein Fahrrad")
     studio.set_steps(4)
-    executed = studio.run_pipeline("Bild verwandeln", "execute")
-    sent = executed.request.post_data_json
+    sent, run = studio.generate("Bild verwandeln", "execute")
+    assert sent["async"] is True, "the run is queued and followed"
     assert sent["schema"] == "image_transformation"
     assert sent["input_image"] == upload["image_id"]
     assert sent["input_text"] == "Mein Fahrrad"
     assert "context_prompt" not in sent, "the picked config's own rules are not sent as the learner's"
     assert sent["parameters"]["steps"] == 4
-    body = executed.json()
-    media = body["media_output"]
-    assert body["stages"]["stage4"]["mode"] == "img2img"
+    media = run["media_output"]
+    assert run["stages"]["stage4"]["mode"] == "img2img"
     assert media["seed"] == 123456789
 
     image = studio.output_image()
@@ -67,7 +66,9 @@ def test_drop_a_jpeg_and_transform_it(studio: Studio) -> None:
     size = studio.wait_for_image(image)
     assert (size["naturalWidth"], size["naturalHeight"]) == (media["width"], media["height"])
     expect(page.locator("[data-stage='2']")).to_have_attribute("data-status", "skipped")
-    expect(page.get_by_test_id("image-optimized-prompt")).to_have_text(body["stages"]["stage3"]["prompt"])
+    for stage in ("1", "3", "4"):
+        expect(page.locator(f"[data-stage='{stage}']")).to_have_attribute("data-status", "done")
+    expect(page.get_by_test_id("image-optimized-prompt")).to_have_text(run["stages"]["stage3"]["prompt"])
 
     studio.button("Bild entfernen").click()
     expect(page.get_by_test_id("drop-zone")).to_be_focused()
@@ -78,7 +79,7 @@ def test_drop_a_jpeg_and_transform_it(studio: Studio) -> None:
                                  pytest.param("Space", id="space")])
 def test_the_drop_zone_opens_the_file_chooser_by_click_and_keyboard(studio: Studio, how: str) -> None:
     page = studio.page
-    studio.open("/image-transformation")
+    studio.open_image_view()
     zone = page.get_by_role("button", name=re.compile("Bild hierher ziehen"))
     with page.expect_file_chooser() as chooser:
         if how == "click":
@@ -94,7 +95,7 @@ def test_the_drop_zone_opens_the_file_chooser_by_click_and_keyboard(studio: Stud
 
 def test_own_rules_are_sent_with_the_image(studio: Studio) -> None:
     page = studio.page
-    studio.open("/image-transformation")
+    studio.open_image_view()
     with page.expect_response("**/api/media/upload/image"):
         studio.drop_file(jpeg(320, 240), "hof.jpg", "image/jpeg")
     studio.pick_config("Selbst schreiben")
@@ -103,7 +104,7 @@ def test_own_rules_are_sent_with_the_image(studio: Studio) -> None:
     expect(studio.button("Bild verwandeln")).to_be_disabled()
     rules.fill("Mach daraus eine Nachtszene mit Sternen.")
     studio.set_steps(4)
-    sent = studio.run_pipeline("Bild verwandeln", "execute").request.post_data_json
+    sent = studio.generate("Bild verwandeln", "execute")[0]
     assert sent["schema"] == "image_transformation"
     assert sent["context_prompt"] == "Mach daraus eine Nachtszene mit Sternen."
 
@@ -115,8 +116,8 @@ def test_own_rules_are_sent_with_the_image(studio: Studio) -> None:
                      id="wrong_type"),
         pytest.param("animation.gif", "image/gif", 2048, "„animation.gif“ ist kein PNG-, JPEG- oder WebP-Bild.",
                      id="gif"),
-        pytest.param("riesig.png", "image/png", 12_582_912, "„riesig.png“ ist 12 MB groß – erlaubt sind höchstens 10 MB.",
-                     id="over_the_limit"),
+        pytest.param("riesig.png", "image/png", 12_582_912,
+                     "„riesig.png“ ist 12 MB groß – erlaubt sind höchstens 10 MB.", id="over_the_limit"),
     ],
 )
 def test_bad_files_show_an_error_and_send_no_request(studio: Studio, name: str, mime_type: str, size_bytes: int,
@@ -124,8 +125,7 @@ def test_bad_files_show_an_error_and_send_no_request(studio: Studio, name: str, 
     page = studio.page
     uploads: list[Request] = []
     page.on("request", lambda request: uploads.append(request) if "/api/media/upload" in request.url else None)
-    studio.open("/image-transformation")
-    expect(page.get_by_text("PNG, JPEG oder WebP, höchstens 10 MB")).to_be_visible()  # limits from /api/health
+    studio.open_image_view()  # limits from /api/health
 
     studio.drop_sized_file(size_bytes, name, mime_type)
     expect(page.get_by_role("alert").filter(has_text=message)).to_be_visible()

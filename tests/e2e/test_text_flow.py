@@ -40,9 +40,9 @@ def test_pick_config_edit_interception_optimize_generate(studio: Studio) -> None
 
     prompt_box.fill("paper collage of a fox dancing in the rain, dada")
     studio.set_steps(4)
-    generated = studio.run_pipeline("Bild erzeugen", "generation")
-    sent = generated.request.post_data_json
-    media = generated.json()["media_output"]
+    sent, run = studio.generate("Bild erzeugen", "generation")
+    media = run["media_output"]
+    assert sent["async"] is True, "generation is queued and followed"
     assert sent["prompt"] == "paper collage of a fox dancing in the rain, dada"
     assert sent["seed"] == FIRST_SEED and sent["run_id"] == stage2.json()["run_id"]
     assert sent["parameters"]["steps"] == 4
@@ -63,22 +63,21 @@ def test_pick_config_edit_interception_optimize_generate(studio: Studio) -> None
 def test_retry_draws_a_new_seed_and_a_locked_seed_reproduces_the_pixels(studio: Studio) -> None:
     page = studio.page
     studio.text_flow_until_optimized()
-    first = studio.run_pipeline("Bild erzeugen", "generation").json()["media_output"]
+    first = studio.generate("Bild erzeugen", "generation")[1]["media_output"]
     expect(studio.seed()).to_have_text(str(FIRST_SEED))
 
-    retry = studio.run_pipeline("Neuer Versuch mit neuem Seed", "generation")
-    retried = retry.json()["media_output"]
-    assert retry.request.post_data_json["seed"] == retried["seed"] != FIRST_SEED
-    assert retry.request.post_data_json["prompt"] == page.get_by_label(
-        "Optimierter Prompt (du kannst ihn ändern)").input_value()
-    assert "run_id" not in retry.request.post_data_json, "a retry is a new run"
+    retry, run = studio.generate("Neuer Versuch mit neuem Seed", "generation")
+    retried = run["media_output"]
+    assert retry["seed"] == retried["seed"] != FIRST_SEED
+    assert retry["prompt"] == page.get_by_label("Optimierter Prompt (du kannst ihn ändern)").input_value()
+    assert "run_id" not in retry, "a retry is a new run"
     assert retried["run_id"] != first["run_id"]
     expect(studio.seed()).to_have_text(str(retried["seed"]))
     expect(studio.output_image()).to_have_attribute("src", retried["url"])
     assert image_pixels(studio.image_bytes(retried["url"])) != image_pixels(studio.image_bytes(first["url"]))
 
     page.get_by_label("Seed festhalten").check()
-    locked = studio.run_pipeline("Bild erzeugen", "generation").json()["media_output"]
+    locked = studio.generate("Bild erzeugen", "generation")[1]["media_output"]
     assert locked["seed"] == retried["seed"]
     assert locked["run_id"] != retried["run_id"]
     expect(studio.output_image()).to_have_attribute("src", locked["url"])
@@ -88,18 +87,18 @@ def test_retry_draws_a_new_seed_and_a_locked_seed_reproduces_the_pixels(studio: 
 def test_unlocked_same_prompt_draws_a_new_seed_changed_prompt_keeps_it(studio: Studio) -> None:
     page = studio.page
     studio.text_flow_until_optimized()
-    studio.run_pipeline("Bild erzeugen", "generation")
-    again = studio.run_pipeline("Bild erzeugen", "generation").json()["media_output"]
+    studio.generate("Bild erzeugen", "generation")
+    again = studio.generate("Bild erzeugen", "generation")[1]["media_output"]
     assert again["seed"] != FIRST_SEED
     page.get_by_label("Optimierter Prompt (du kannst ihn ändern)").fill("a fox made of paper, in blue")
-    changed = studio.run_pipeline("Bild erzeugen", "generation").json()["media_output"]
+    changed = studio.generate("Bild erzeugen", "generation")[1]["media_output"]
     assert changed["seed"] == again["seed"]
 
 
 def test_fullscreen_opens_closes_on_escape_and_click_and_returns_focus(studio: Studio) -> None:
     page = studio.page
     studio.text_flow_until_optimized()
-    studio.run_pipeline("Bild erzeugen", "generation")
+    studio.generate("Bild erzeugen", "generation")
     trigger = studio.button("Vollbild")
     dialog = page.get_by_role("dialog", name="Bild im Vollbild")
 
@@ -148,14 +147,18 @@ def test_buttons_that_start_a_second_run_are_disabled_while_one_runs(studio: Stu
     page.route("**/api/schema/pipeline/generation", lambda route: held.append(route))  # held until checked
 
     studio.button("Bild erzeugen").click()
-    expect(page.get_by_role("status").filter(has_text="Läuft gerade: Stufe 4 – Bilderzeugung")).to_be_visible()
+    expect(studio.status_message()).to_have_text("Läuft gerade: Stufe 3 – Optimierung")
+    expect(studio.progress_bar()).to_be_visible()
     expect(page.locator("[data-stage='4']")).to_have_attribute("data-status", "running")
     for name in ("Start", "Optimieren", "Bild erzeugen"):
         expect(studio.button(name)).to_be_disabled()
+    expect(studio.button("Abbrechen")).to_have_count(0)  # nothing to cancel before the run is queued
     assert len(held) == 1
 
     with page.expect_response("**/api/schema/pipeline/generation", timeout=30_000) as answer:
         held[0].continue_()
-    assert answer.value.ok
+    assert answer.value.status == 202
+    expect(studio.output_image()).to_be_visible(timeout=30_000)
     expect(studio.button("Bild erzeugen")).to_be_enabled()
     expect(page.locator("[data-stage='4']")).to_have_attribute("data-status", "done")
+    expect(studio.progress_bar()).to_have_count(0)

@@ -1,15 +1,15 @@
 /**
  * The pipeline endpoints. Each throws BlockedError when a safety stage stops the run and
- * ApiError for any other failure (see ./client).
+ * ApiError for any other failure (see ./client). Generation is queued (`"async": true`) and
+ * followed with ./runs; the synchronous forms of /generation and /execute are for other clients.
  */
 import { requestJson } from './client'
 import type {
   ExecuteRequest,
-  ExecuteResponse,
   GenerationRequest,
-  GenerationResponse,
   OptimizeRequest,
   OptimizeResponse,
+  QueuedResponse,
   Stage2Request,
   Stage2Response,
 } from './types'
@@ -24,12 +24,15 @@ export function optimizePrompt(request: OptimizeRequest): Promise<OptimizeRespon
   return requestJson<OptimizeResponse>('/api/schema/pipeline/optimize', { json: request })
 }
 
-/** POST /api/schema/pipeline/generation: stages 3c-4; with `run_id` the image joins that run. */
-export function generateMedia(request: GenerationRequest): Promise<GenerationResponse> {
-  return requestJson<GenerationResponse>('/api/schema/pipeline/generation', { json: request })
+/**
+ * POST /api/schema/pipeline/generation with `"async": true`: stages 3c-4 queued (202); with
+ * `run_id` the image joins that run. The request is validated first (ApiError 4xx, nothing queued).
+ */
+export function submitGeneration(request: GenerationRequest): Promise<QueuedResponse> {
+  return requestJson<QueuedResponse>('/api/schema/pipeline/generation', { json: { ...request, async: true } })
 }
 
-/** POST /api/schema/pipeline/execute: stages 1-4 in one request (image mode). */
-export function executePipeline(request: ExecuteRequest): Promise<ExecuteResponse> {
-  return requestJson<ExecuteResponse>('/api/schema/pipeline/execute', { json: request })
+/** POST /api/schema/pipeline/execute with `"async": true`: stages 1-4 queued (202), as submitGeneration. */
+export function submitExecute(request: ExecuteRequest): Promise<QueuedResponse> {
+  return requestJson<QueuedResponse>('/api/schema/pipeline/execute', { json: { ...request, async: true } })
 }

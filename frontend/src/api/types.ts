@@ -1,41 +1,44 @@
 /**
  * The API's data shapes, as the studio names them. Everything here comes from the types that
- * `npm run gen:types` generates from schemas/json/ (the server's pydantic contracts); only
- * aliases and narrowings live in this file.
+ * `npm run gen:types` generates from schemas/json/ (the server's pydantic contracts) into
+ * ./generated/api.ts; only aliases and narrowings live in this file.
  */
-export type { BlockedResponse } from './generated/BlockedResponse'
-export type { ConfigDetailResponse, ConfigDetail } from './generated/ConfigDetailResponse'
 export type {
+  BlockedResponse,
+  CanceledEvent,
+  CategoryOut as Category,
+  CompleteEvent,
+  ConfigDetail,
+  ConfigDetailResponse,
   ConfigListResponse,
   ConfigSummary,
-  CategoryOut as Category,
-  LocalizedTextOut as LocalizedText,
-} from './generated/ConfigListResponse'
-export type { ErrorResponse } from './generated/ErrorResponse'
-export type { ExecuteRequest } from './generated/ExecuteRequest'
-export type {
-  ExecuteResponse,
+  ErrorEvent,
+  ErrorResponse,
+  ExecuteRequest,
   FilterCheck,
-  SafetyStage,
-  Stage2Report,
-  Stage3Report,
-  Stage4Report,
-  Stages,
-} from './generated/ExecuteResponse'
-export type { GenerationParameters } from './generated/GenerationParameters'
-export type { GenerationRequestBody as GenerationRequest } from './generated/GenerationRequestBody'
-export type { GenerationResponse } from './generated/GenerationResponse'
-export type { HealthResponse, HealthLimits as UploadLimits } from './generated/HealthResponse'
-export type { MediaOutput } from './generated/MediaOutput'
-export type { OptimizeRequest } from './generated/OptimizeRequest'
-export type { OptimizeResponse } from './generated/OptimizeResponse'
-export type {
+  GenerationParameters,
+  GenerationRequestBody as GenerationRequest,
+  HealthLimits as UploadLimits,
+  HealthResponse,
+  MediaOutput,
+  OptimizeRequest,
+  OptimizeResponse,
   OutputConfigListResponse,
   OutputConfigOut as OutputConfigSummary,
-} from './generated/OutputConfigListResponse'
-export type { Stage2Request } from './generated/Stage2Request'
-export type { Stage2Response } from './generated/Stage2Response'
-export type { UploadResponse } from './generated/UploadResponse'
+  ProgressEvent,
+  QueuedEvent,
+  QueuedResponse,
+  RunStatusResponse,
+  SafetyStage,
+  Stage2Request,
+  Stage2Response,
+  Stage4Report,
+  StageCompleteEvent,
+  Stages,
+  StageStartEvent,
+  StartedEvent,
+  UploadResponse,
+} from './generated/api'
 
 /** The studio's two languages (requests' `language`, vue-i18n locales). */
 export type Language = 'de' | 'en'

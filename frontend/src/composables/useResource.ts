@@ -27,3 +27,6 @@ export function useResource<T>(load: () => Promise<T>) {
   void reload()
   return { data, problem, loading, reload }
 }
+
+/** A loaded resource (useResource's result). */
+export type Resource<T> = ReturnType<typeof useResource<T>>

@@ -4,34 +4,76 @@ import { BlockedError } from '@/api/client'
 import type {
   GenerationParameters,
   GenerationRequest,
-  GenerationResponse,
   Language,
   MediaOutput,
   OptimizeRequest,
   OptimizeResponse,
+  QueuedResponse,
   Stage2Request,
   Stage2Response,
   Stages,
 } from '@/api/types'
 
-import { blockedStage, toFlowProblem, type FlowProblem, type StageNumber, type StageStatus } from './flow'
+import {
+  blockedStage,
+  settleGeneration,
+  toFlowProblem,
+  type FlowProblem,
+  type ProgressView,
+  type StageNumber,
+  type StageStatus,
+} from './flow'
+import type { RunControl, RunOutcome } from './useRun'
 import type { SeedControl } from './useSeed'
 
 /**
  * States of the text view. Each action moves through one running state:
  * start: * -> intercepting -> intercepted; optimize: -> optimizing -> optimized;
- * generate: -> generating -> done. Any action may end in `blocked` or `error`.
+ * generate: -> generating -> done | canceled. Any action may end in `blocked` or `error`.
  */
 export type TextFlowState =
-  'idle' | 'intercepting' | 'intercepted' | 'optimizing' | 'optimized' | 'generating' | 'done' | 'blocked' | 'error'
+  | 'idle'
+  | 'intercepting'
+  | 'intercepted'
+  | 'optimizing'
+  | 'optimized'
+  | 'generating'
+  | 'done'
+  | 'canceled'
+  | 'blocked'
+  | 'error'
 
 /** The endpoints the text flow calls (api/pipeline's functions; fakes in tests). */
 export interface TextFlowApi {
   runStage2(request: Stage2Request): Promise<Stage2Response>
   optimizePrompt(request: OptimizeRequest): Promise<OptimizeResponse>
-  generateMedia(request: GenerationRequest): Promise<GenerationResponse>
+  submitGeneration(request: GenerationRequest): Promise<QueuedResponse>
 }
 
+/** What the text view remembers of a generation across a reload (the record's prompt is the optimized prompt). */
+export interface TextRunSnapshot {
+  /** The run stages 1-3 were recorded in. */
+  stageRunId: string
+  interceptionResult: string
+  /** That run has an image already (the next image starts a new run). */
+  runHasImage: boolean
+  stages: Stages
+}
+
+/** Checks a stored text-view snapshot (see createRunMemory). */
+export function isTextRunSnapshot(value: unknown): value is TextRunSnapshot {
+  if (typeof value !== 'object' || value === null) return false
+  const snapshot = value as Partial<Record<keyof TextRunSnapshot, unknown>>
+  return (
+    typeof snapshot.stageRunId === 'string' &&
+    typeof snapshot.interceptionResult === 'string' &&
+    typeof snapshot.runHasImage === 'boolean' &&
+    typeof snapshot.stages === 'object' &&
+    snapshot.stages !== null
+  )
+}
+
+/** The stage card a running state belongs to (stages 1-2 run together and show as 2). */
 const RUNNING: Partial<Record<TextFlowState, 2 | 3 | 4>> = { intercepting: 2, optimizing: 3, generating: 4 }
 
 /**
@@ -40,12 +82,14 @@ const RUNNING: Partial<Record<TextFlowState, 2 | 3 | 4>> = { intercepting: 2, op
  *
  * Run bookkeeping is state, never parsed from URLs: `runId` is the run stages 1-3 were recorded
  * in; the first image joins that run, later images (generate again, retry) start new runs and
- * `media.run_id` / `media.index` say where each image lives.
+ * `media.run_id` / `media.index` say where each image lives. Stages 1-3 are synchronous requests;
+ * generation is a queued run, followed with its progress and cancelable (`run`).
  *
  * @param api the pipeline endpoints.
  * @param seed the seed rule (useSeed): generate() asks it for the seed and reports the used one.
+ * @param run the view's run control (useRun, first stage 3).
  */
-export function useTextFlow(api: TextFlowApi, seed: SeedControl) {
+export function useTextFlow(api: TextFlowApi, seed: SeedControl, run: RunControl<TextRunSnapshot>) {
   const state = ref<TextFlowState>('idle')
   const runId = ref<string | null>(null)
   /** Stage 2's text, editable by the learner before optimizing. */
@@ -57,9 +101,13 @@ export function useTextFlow(api: TextFlowApi, seed: SeedControl) {
   const problem = shallowRef<FlowProblem | null>(null)
   let runHasImage = false
 
-  /** The stage a request is running now (1-2 run together and show as 2), or null. */
-  const runningStage = computed(() => RUNNING[state.value] ?? null)
-  const busy = computed(() => runningStage.value !== null)
+  const busy = computed(() => RUNNING[state.value] !== undefined)
+  /** The progress display: the queued run's while generating, an indeterminate bar for stages 1-3. */
+  const progress = computed<ProgressView | null>(() => {
+    if (state.value === 'generating') return run.progress.value
+    const stage = RUNNING[state.value]
+    return stage === undefined ? null : { stage }
+  })
   const canOptimize = computed(() => !busy.value && runId.value !== null && interceptionResult.value.trim() !== '')
   const canGenerate = computed(() => !busy.value && runId.value !== null && optimizedPrompt.value.trim() !== '')
 
@@ -138,11 +186,28 @@ export function useTextFlow(api: TextFlowApi, seed: SeedControl) {
     }
   }
 
+  /** The snapshot a reload needs to show this flow again (see {@link TextRunSnapshot}). */
+  function snapshot(stageRunId: string): TextRunSnapshot {
+    return { stageRunId, interceptionResult: interceptionResult.value, runHasImage, stages: stages.value }
+  }
+
+  function finishGeneration(outcome: RunOutcome, prompt: string): MediaOutput | null {
+    if (outcome.status === 'success') {
+      runHasImage = true
+      stages.value = { ...stages.value, stage4: outcome.stages.stage4 }
+    } else if (outcome.status === 'blocked') {
+      stages.value = { ...stages.value, ...outcome.stages }
+    }
+    state.value = settleGeneration(outcome, prompt, seed, { media, problem })
+    return outcome.status === 'success' ? outcome.media : null
+  }
+
   /**
-   * Stage 4 (with the stage-3 safety re-check) for the (possibly edited) optimized prompt.
-   * The seed follows useSeed's rule; `retry: true` asks for a new seed whatever the rule says.
+   * Stage 4 (with the stage-3 safety re-check) for the (possibly edited) optimized prompt, as a
+   * queued run followed to its end. The seed follows useSeed's rule; `retry: true` asks for a new
+   * seed whatever the rule says.
    *
-   * @returns the new media output, or null when blocked/failed (see `problem`).
+   * @returns the new media output, or null when blocked/failed/canceled (see `problem`, `state`).
    */
   async function generate(input: {
     outputConfig: string
@@ -152,28 +217,37 @@ export function useTextFlow(api: TextFlowApi, seed: SeedControl) {
   }): Promise<MediaOutput | null> {
     if (!canGenerate.value || runId.value === null) return null
     const prompt = optimizedPrompt.value
-    const requestSeed = input.retry ? seed.fresh() : seed.next(prompt)
+    const request: GenerationRequest = {
+      prompt,
+      output_config: input.outputConfig,
+      seed: input.retry ? seed.fresh() : seed.next(prompt),
+      run_id: runHasImage ? undefined : runId.value,
+      language: input.language,
+      parameters: input.parameters,
+    }
     state.value = 'generating'
     problem.value = null
-    try {
-      const result = await api.generateMedia({
-        prompt,
-        output_config: input.outputConfig,
-        seed: requestSeed,
-        run_id: runHasImage ? undefined : runId.value,
-        language: input.language,
-        parameters: input.parameters,
-      })
-      runHasImage = true
-      seed.remember(prompt, result.media_output.seed)
-      media.value = result.media_output
-      stages.value = { ...stages.value, stage4: result.stages.stage4 }
-      state.value = 'done'
-      return result.media_output
-    } catch (cause) {
-      fail(cause)
-      return null
-    }
+    const outcome = await run.submit(() => api.submitGeneration(request), { prompt, snapshot: snapshot(runId.value) })
+    return finishGeneration(outcome, prompt)
+  }
+
+  /**
+   * Pick up the generation this view remembers (after a reload): the texts of stages 2-3 come
+   * back, and the run is followed to its image. No-op without one.
+   */
+  async function resume(): Promise<void> {
+    if (busy.value) return
+    const found = run.recall()
+    if (found === null) return
+    const { record, outcome } = found
+    runId.value = record.snapshot.stageRunId
+    interceptionResult.value = record.snapshot.interceptionResult
+    optimizedPrompt.value = record.prompt
+    stages.value = record.snapshot.stages
+    runHasImage = record.snapshot.runHasImage
+    state.value = 'generating'
+    problem.value = null
+    finishGeneration(await outcome, record.prompt)
   }
 
   return {
@@ -184,7 +258,7 @@ export function useTextFlow(api: TextFlowApi, seed: SeedControl) {
     stages,
     media,
     problem,
-    runningStage,
+    progress,
     stageStatus,
     busy,
     canOptimize,
@@ -192,5 +266,7 @@ export function useTextFlow(api: TextFlowApi, seed: SeedControl) {
     start,
     optimize,
     generate,
+    resume,
+    cancel: run.cancel,
   }
 }

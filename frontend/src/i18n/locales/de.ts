@@ -32,9 +32,12 @@ const de = {
   },
   checks: { term_filter: 'Begriffsfilter', llm_check: 'KI-Prüfung' },
   progress: {
-    label: 'Fortschritt',
     running: 'Läuft gerade: Stufe {n} – {name}',
+    percent: 'Stufe {n} – {name}: {percent} %',
+    queued: 'In der Warteschlange: Platz {position}',
     step: 'Schritt {step} von {total}',
+    cancel: 'Abbrechen',
+    canceling: 'Wird abgebrochen …',
   },
   status: {
     blocked: 'Gestoppt in Stufe {stage}: {reason}',
@@ -45,6 +48,7 @@ const de = {
     intercepted: 'Stufen 1 und 2 sind fertig. Du kannst das Ergebnis ändern.',
     optimized: 'Stufe 3 ist fertig. Du kannst den Prompt ändern.',
     done: 'Fertig! Dein Bild ist da (Seed {seed}).',
+    canceled: 'Abgebrochen – es wurde kein neues Bild erzeugt. Du kannst es noch einmal versuchen.',
   },
   picker: {
     legend: 'Regeln aus einer Perspektive übernehmen',
@@ -113,6 +117,7 @@ const de = {
     needImage: 'Lade zuerst ein Bild hoch.',
     stage1Intro: 'Deine Regeln werden auf Begriffe geprüft, die hier nicht erlaubt sind.',
     stage2Intro: 'Im Bildmodus gehen die Regeln direkt weiter zu Stufe 3.',
+    stage3Intro: 'Deine Regeln werden für das gewählte Modell zu einem Prompt aufbereitet.',
     stage4Intro: 'Das Modell verwandelt dein Bild nach den Regeln.',
   },
   upload: {

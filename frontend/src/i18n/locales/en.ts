@@ -34,9 +34,12 @@ const en: typeof de = {
   },
   checks: { term_filter: 'Term filter', llm_check: 'AI check' },
   progress: {
-    label: 'Progress',
     running: 'Running now: stage {n} – {name}',
+    percent: 'Stage {n} – {name}: {percent} %',
+    queued: 'Waiting in the queue: place {position}',
     step: 'Step {step} of {total}',
+    cancel: 'Cancel',
+    canceling: 'Canceling …',
   },
   status: {
     blocked: 'Stopped at stage {stage}: {reason}',
@@ -47,6 +50,7 @@ const en: typeof de = {
     intercepted: 'Stages 1 and 2 are done. You can edit the result.',
     optimized: 'Stage 3 is done. You can edit the prompt.',
     done: 'Done! Here is your image (seed {seed}).',
+    canceled: 'Canceled – no new image was made. You can try again.',
   },
   picker: {
     legend: 'Take the rules from a perspective',
@@ -115,6 +119,7 @@ const en: typeof de = {
     needImage: 'Upload an image first.',
     stage1Intro: 'Your rules are checked for terms that are not allowed here.',
     stage2Intro: 'In image mode the rules go straight on to stage 3.',
+    stage3Intro: 'Your rules are turned into a prompt for the chosen model.',
     stage4Intro: 'The model transforms your image following the rules.',
   },
   upload: {
