@@ -17,42 +17,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import requests
 
+from bench._server import running_server
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 1.10
-
-
-def free_port() -> int:
-    """An unused TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_health(url: str, proc: subprocess.Popen, timeout_s: float = 120.0) -> None:
-    """Poll GET /api/health until it answers 200 (the server imports diffusers first: ~10 s)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
-        try:
-            if requests.get(f"{url}/api/health", timeout=1).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"server at {url} not healthy after {timeout_s} s")
 
 
 PROMPT = "a red circle above a blue square"
@@ -98,32 +74,16 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=20, help="denoising steps (default 20)")
     args = parser.parse_args()
 
-    from devserver.generation.tiny import build_tiny_sd
-
     http: list[float] = []
     direct: list[float] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        models = Path(tmp) / "models"
-        build_tiny_sd(models / "tiny-sd")
-        port = free_port()
-        env = dict(os.environ, DEVSERVER_EXPORTS_DIR=str(Path(tmp) / "exports"), DEVSERVER_MODELS_DIR=str(models),
-                   DEVSERVER_PORT=str(port), DEVSERVER_DEVICE="cpu", HF_HUB_OFFLINE="1")
-        url = f"http://127.0.0.1:{port}"
-        proc = subprocess.Popen([sys.executable, "-m", "devserver", "serve"], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        try:
-            pipe = load_direct(models / "tiny-sd")
-            wait_for_health(url, proc)
-            with requests.Session() as session:
-                for seed in range(args.warmup):
-                    time_http(session, url, seed, args.size, args.steps)
-                    time_direct(pipe, seed, args.size, args.steps)
-                for seed in range(1000, 1000 + args.runs):
-                    http.append(time_http(session, url, seed, args.size, args.steps))
-                    direct.append(time_direct(pipe, seed, args.size, args.steps))
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+    with running_server() as server, requests.Session() as session:
+        pipe = load_direct(server.models_dir / "tiny-sd")
+        for seed in range(args.warmup):
+            time_http(session, server.url, seed, args.size, args.steps)
+            time_direct(pipe, seed, args.size, args.steps)
+        for seed in range(1000, 1000 + args.runs):
+            http.append(time_http(session, server.url, seed, args.size, args.steps))
+            direct.append(time_direct(pipe, seed, args.size, args.steps))
 
     http_med, direct_med = statistics.median(http), statistics.median(direct)
     ratio = http_med / direct_med

@@ -24,20 +24,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 import requests
 import simple_websocket
 import sseclient
 
-from bench.bench_generation import ROOT, free_port, wait_for_health
+from bench._server import running_server
 
 TARGET_P95_MS = 50.0
 TARGET_THROUGHPUT_RATIO = 0.9
@@ -150,32 +146,17 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=20, help="throughput steps (default 20)")
     args = parser.parse_args()
 
-    from devserver.generation.tiny import build_tiny_sd
-
-    with tempfile.TemporaryDirectory() as tmp:
-        models = Path(tmp) / "models"
-        build_tiny_sd(models / "tiny-sd")
-        port = free_port()
-        env = dict(os.environ, DEVSERVER_EXPORTS_DIR=str(Path(tmp) / "exports"), DEVSERVER_MODELS_DIR=str(models),
-                   DEVSERVER_PORT=str(port), DEVSERVER_DEVICE="cpu", HF_HUB_OFFLINE="1")
-        url = f"http://127.0.0.1:{port}"
-        threads = args.subscribers + 32
-        with open(Path(tmp) / "server.log", "w") as log:
-            proc = subprocess.Popen([sys.executable, "-m", "devserver", "serve", "--threads", str(threads)],
-                                    cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-            try:
-                wait_for_health(url, proc)
-                params = parameters(args.size, args.steps)
-                time_sync(url, [0], params)  # warm-up: loads the model
-                delays, outcomes = measure_latency(url, args.subscribers, args.latency_size, args.latency_steps)
-                seeds = list(range(1000, 1000 + args.runs))
-                sync_s = time_sync(url, seeds, params)
-                queued_s = time_queued(url, seeds, params)
-                queued_s += time_queued(url, seeds, params)
-                sync_s += time_sync(url, seeds, params)
-            finally:
-                proc.terminate()
-                proc.wait(timeout=30)
+    threads = args.subscribers + 32
+    with running_server(threads=threads) as server:
+        url = server.url
+        params = parameters(args.size, args.steps)
+        time_sync(url, [0], params)  # warm-up: loads the model
+        delays, outcomes = measure_latency(url, args.subscribers, args.latency_size, args.latency_steps)
+        seeds = list(range(1000, 1000 + args.runs))
+        sync_s = time_sync(url, seeds, params)
+        queued_s = time_queued(url, seeds, params)
+        queued_s += time_queued(url, seeds, params)
+        sync_s += time_sync(url, seeds, params)
 
     expected = args.subscribers * args.latency_steps
     if outcomes != ["complete"] * args.subscribers or len(delays) != expected:
