@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from devserver.contracts.common import (
-    SCHEDULER_NAMES,
+    check_scheduler_name,
     SEED_MAX,
     GenerationMode,
     Language,
@@ -57,12 +57,7 @@ class GenerationParameters(_Request):
             raise ValueError(f"{info.field_name} must be a multiple of 8, got {value}")
         return value
 
-    @field_validator("scheduler")
-    @classmethod
-    def _known_scheduler(cls, value: str | None) -> str | None:
-        if value is not None and value not in SCHEDULER_NAMES:
-            raise ValueError(f"unknown scheduler {value!r}; valid: {', '.join(SCHEDULER_NAMES)}")
-        return value
+    _known_scheduler = field_validator("scheduler")(check_scheduler_name)
 
 
 class _WithRunOptions(_Request):

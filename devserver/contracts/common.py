@@ -29,6 +29,19 @@ SCHEDULER_NAMES: tuple[str, ...] = (
 (https://huggingface.co/docs/diffusers/api/schedulers/overview). ``FlowMatchEulerDiscrete`` is used
 internally for SD 3.x and is not swappable."""
 
+
+
+def check_scheduler_name(value: str | None) -> str | None:
+    """Pydantic field check for a scheduler name: None (the model's own) or one of :data:`SCHEDULER_NAMES`.
+
+    Raises:
+        ValueError: an unknown name (pydantic turns it into a 422 naming the field).
+    """
+    if value is not None and value not in SCHEDULER_NAMES:
+        raise ValueError(f"unknown scheduler {value!r}; valid: {', '.join(SCHEDULER_NAMES)}")
+    return value
+
+
 SEED_MAX = 2**32 - 1
 """Largest seed: torch.Generator.manual_seed accepts 64-bit values, A1111 and most UIs use 32-bit."""
 

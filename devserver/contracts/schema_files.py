@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from devserver.contracts.common import SCHEDULER_NAMES, ModelFamily
+from devserver.contracts.common import ModelFamily, check_scheduler_name
 
 ID_PATTERN = r"^[a-z][a-z0-9_]{1,63}$"
 """Ids of pipelines, chunks and configs: lowercase snake_case, 2-64 chars (also their file names)."""
@@ -168,12 +168,7 @@ class GenerationDefaults(_Strict):
     negative_prompt: str = Field("", description="Default negative prompt.")
     strength: float = Field(0.75, gt=0, le=1, description="img2img strength: how much of the input image is noised.")
 
-    @field_validator("scheduler")
-    @classmethod
-    def _known_scheduler(cls, value: str | None) -> str | None:
-        if value is not None and value not in SCHEDULER_NAMES:
-            raise ValueError(f"unknown scheduler {value!r}; valid: {', '.join(SCHEDULER_NAMES)}")
-        return value
+    _known_scheduler = field_validator("scheduler")(check_scheduler_name)
 
 
 class ModelSource(_Strict):
