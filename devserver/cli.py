@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import sys
+import threading
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -60,11 +61,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
             self.cfg.set("accesslog", None)
 
         def load(self):  # type: ignore[no-untyped-def]
-            return create_app(settings)  # in the worker process, so its threads live there
+            app = create_app(settings)  # in the worker process, so its threads live there
+            threading.Thread(target=warm_up_default_model, args=(app,), name="warm-up", daemon=True).start()
+            return app
 
     print(f"devserver: http://{settings.host}:{settings.port}/", flush=True)
     _Server().run()
     return 0
+
+
+def warm_up_default_model(app) -> None:  # type: ignore[no-untyped-def]
+    """Import diffusers and load the default output config's weights, so the first learner does not wait.
+
+    Runs in a background thread of the serving process; requests arriving meanwhile wait for the same load
+    (the backend loads each model once). A failure is logged, not raised: the model may simply be missing.
+    """
+    import logging
+
+    from devserver.pipeline.orchestrator import model_ref
+
+    services = app.extensions["devserver"]
+    output_config = services.registry.output_config(services.settings.default_output_config)
+    try:
+        services.generation.warm_up(model_ref(output_config))
+    except Exception:  # noqa: BLE001 - logged; a request will report the problem to the learner
+        logging.getLogger(__name__).warning("warm-up of %s failed", output_config.id, exc_info=True)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -63,3 +63,29 @@ def test_models_build_tiny(monkeypatch, tmp_path, capsys):
 
 def test_contracts_check_passes_on_a_fresh_tree(capsys):
     assert main(["contracts", "export", "--check"]) == 0
+
+
+def test_serve_warms_up_the_default_model(settings_factory):
+    """`devserver serve` loads the default model in the background, so the first learner does not wait."""
+    from devserver import create_app
+    from devserver.cli import warm_up_default_model
+    from devserver.generation.backend import DiffusersBackend
+
+    settings = settings_factory()
+    backend = DiffusersBackend(device="cpu", models_dir=settings.resolved_models_dir)
+    app = create_app(settings, generation_backend=backend, start_queue=False)
+    assert backend.loaded_models() == []
+    warm_up_default_model(app)
+    assert backend.loaded_models() == ["tiny_sd:txt2img"] and backend.load_count() == 1
+
+
+def test_failed_warm_up_is_logged_not_raised(settings_factory, tmp_path, caplog):
+    from devserver import create_app
+    from devserver.cli import warm_up_default_model
+    from devserver.generation.backend import DiffusersBackend
+
+    settings = settings_factory(default_output_config="sd15")  # no weights on disk
+    app = create_app(settings, generation_backend=DiffusersBackend(device="cpu", models_dir=tmp_path / "none"),
+                     start_queue=False)
+    warm_up_default_model(app)
+    assert "warm-up of sd15 failed" in caplog.text
