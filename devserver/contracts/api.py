@@ -139,7 +139,11 @@ class FilterCheck(_Response):
     name: Literal["term_filter", "llm_check"] = Field(description="Which check ran.")
     passed: bool = Field(description="False when this check blocks.")
     found_terms: list[str] = Field(default_factory=list, description="Listed terms found in the text.")
-    detail: str = Field("", description="Human note (LLM reason, 'skipped: no LLM configured', ...).")
+    verdict: Literal["safe", "unsafe", "undecided"] | None = Field(
+        None, description="llm_check only: the safety model's verdict; undecided = it failed or answered "
+        "neither SAFE nor UNSAFE (kids/youth then block). None for term_filter."
+    )
+    detail: str = Field("", description="Human note in English (the LLM's reason, counts, ...), for teachers.")
     backend: str | None = Field(None, description="LLM backend used by llm_check.")
     duration_ms: int = Field(0, ge=0, description="Time taken, in milliseconds.")
 

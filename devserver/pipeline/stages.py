@@ -121,6 +121,7 @@ def run_safety(stage: int, text: str, ctx: SafetyContext) -> SafetyStage:
             blocked, reason = False, None
             detail = "LLM cleared the fuzzy filter matches"
         checks.append(FilterCheck(name="llm_check", passed=verdict is True, detail=detail,
+                                  verdict={True: "safe", False: "unsafe", None: "undecided"}[verdict],
                                   backend=ctx.llm.name, duration_ms=_ms_since(llm_start)))
 
     return SafetyStage(status="blocked" if blocked else "passed", level=ctx.level, checks=checks,

@@ -81,6 +81,8 @@ def test_llm_safety_check(make_app, fake_llm, level, answer, status, blocked_rea
     assert res.status_code == status, res.get_json()
     checks = res.get_json()["stages"]["stage1"]["checks"]
     assert [c["name"] for c in checks] == ["term_filter", "llm_check"]
+    expected_verdict = "safe" if answer == "SAFE" else "unsafe" if answer.startswith("UNSAFE") else "undecided"
+    assert checks[0]["verdict"] is None and checks[1]["verdict"] == expected_verdict
     if blocked_reason:
         assert res.get_json()["stage"] == 1 and blocked_reason in res.get_json()["reason"]
 

@@ -89,6 +89,10 @@ class Studio:
         """The view's live region for problems of a run (blocked / error)."""
         return self.page.locator(".view > .flow-status > [role=alert]")
 
+    def technical_details(self, within: Locator) -> Locator:
+        """The "Technische Details" toggle in `within`: it opens the server's own (English) words, for teachers."""
+        return within.locator("summary", has_text="Technische Details")
+
     def output_image(self) -> Locator:
         return self.page.get_by_test_id("output-image")
 

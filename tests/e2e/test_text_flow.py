@@ -116,7 +116,7 @@ def test_fullscreen_opens_closes_on_escape_and_click_and_returns_focus(studio: S
     expect(trigger).to_be_focused()
 
 
-def test_blocked_idea_shows_its_reason_and_the_learner_can_try_again(studio: Studio) -> None:
+def test_blocked_idea_is_explained_in_german_and_the_learner_can_try_again(studio: Studio) -> None:
     page = studio.page
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: dialogs.append(dialog.message))
@@ -127,17 +127,52 @@ def test_blocked_idea_shows_its_reason_and_the_learner_can_try_again(studio: Stu
 
     blocked = studio.run_pipeline("Start", "stage2", status=403).json()
     assert blocked["status"] == "blocked" and blocked["stage"] == 1
-    expect(studio.alert()).to_contain_text(f"Gestoppt in Stufe 1: {blocked['reason']}")
-    expect(studio.alert()).to_contain_text("Ändere deinen Text und versuche es noch einmal.")
-    expect(page.locator("[data-stage='1']")).to_have_attribute("data-status", "blocked")
+    report = blocked["stages"]["stage1"]
+    assert report["level"] == "youth"
+    terms = ", ".join(blocked["found_terms"])
+    alert = studio.alert()
+    expect(alert).to_contain_text(
+        f"Stufe 1 hat angehalten: Diese Wörter sind auf der Sicherheitsstufe Jugendliche nicht erlaubt: {terms}. "
+        "Ändere deine Idee und versuch es noch einmal.")
+    stage1_card = page.locator("[data-stage='1']")
+    expect(stage1_card).to_have_attribute("data-status", "blocked")
+    expect(stage1_card).to_contain_text(f"Auf der Sicherheitsstufe Jugendliche (13-17) nicht erlaubt: {terms}")
     expect(page.get_by_label("Ergebnis der Interception (du kannst es ändern)")).to_have_count(0)
     assert dialogs == [], "blocks are shown inline, never with alert()"
 
+    # The server's English words are no learner's sentence: only under "Technische Details", closed.
+    english = [blocked["reason"], *(check["detail"] for check in report["checks"])]
+    for sentence in english:
+        expect(alert).not_to_contain_text(sentence, use_inner_text=True)
+        expect(stage1_card).not_to_contain_text(sentence, use_inner_text=True)
+    studio.technical_details(alert).click()
+    expect(alert.get_by_text(blocked["reason"], exact=True)).to_be_visible()
+
     idea.fill("a quiet forest at dawn")
     studio.run_pipeline("Start", "stage2")
-    expect(studio.alert()).to_be_empty()
-    expect(page.locator("[data-stage='1']")).to_have_attribute("data-status", "done")
+    expect(alert).to_be_empty()
+    expect(stage1_card).to_have_attribute("data-status", "done")
+    expect(stage1_card).to_contain_text("Keine verbotenen Wörter gefunden (Sicherheitsstufe Jugendliche (13-17)).")
     expect(page.get_by_label("Ergebnis der Interception (du kannst es ändern)")).not_to_have_value("")
+
+
+def test_a_model_without_weights_says_so_in_german_and_keeps_the_reason_for_teachers(studio: Studio) -> None:
+    page = studio.page
+    studio.open("/text-transformation")
+    configs = page.request.get(studio.base_url + "/api/schema/output-configs").json()["output_configs"]
+    missing = [config for config in configs if not config["available"]]
+    assert missing and all(config["reason"] for config in missing), "the e2e server only has the tiny model"
+    picker = page.get_by_role("group", name="Modell")
+
+    for config in missing:
+        radio = picker.get_by_role("radio", name=config["name"]["de"], exact=True)
+        expect(radio).to_be_disabled()
+        expect(radio).to_have_accessible_description("Nicht installiert: die Modelldateien fehlen auf diesem Computer.")
+        expect(picker).not_to_contain_text(config["reason"], use_inner_text=True)
+
+    first = picker.locator(f"[data-output-config='{missing[0]['id']}']")
+    studio.technical_details(first).click()
+    expect(first.get_by_text(missing[0]["reason"], exact=True)).to_be_visible()
 
 
 def test_buttons_that_start_a_second_run_are_disabled_while_one_runs(studio: Studio) -> None:

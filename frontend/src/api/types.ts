@@ -37,6 +37,7 @@ export type {
   Stages,
   StageStartEvent,
   StartedEvent,
+  TextStep,
   UploadResponse,
 } from './generated/api'
 

@@ -2,35 +2,71 @@
 import type { Ref } from 'vue'
 
 import { ApiError, BlockedError } from '@/api/client'
-import type { BlockedResponse, ErrorEvent, MediaOutput, Stages } from '@/api/types'
+import type { BlockedResponse, ErrorEvent, MediaOutput, SafetyStage, Stages } from '@/api/types'
 
 import type { ImageFlowState } from './useImageFlow'
 import type { RunOutcome } from './useRun'
 import type { SeedControl } from './useSeed'
 import type { TextFlowState } from './useTextFlow'
 
-/** What stopped a step: a safety block (with its reason) or an error (code + server sentence). */
-export type FlowProblem =
-  | { kind: 'blocked'; stage: 1 | 3; reason: string; foundTerms: string[] }
-  | { kind: 'error'; code: string; message: string }
-
-/** Turn what a pipeline call threw into a FlowProblem (unknown throwables become `unexpected`). */
-export function toFlowProblem(cause: unknown): FlowProblem {
-  if (cause instanceof BlockedError) {
-    return blockedProblem({ stage: cause.stage, reason: cause.reason, found_terms: cause.foundTerms })
-  }
-  if (cause instanceof ApiError) return { kind: 'error', code: cause.code, message: cause.message }
-  return { kind: 'error', code: 'unexpected', message: cause instanceof Error ? cause.message : String(cause) }
+/** A safety stage stopped the run (i18n/serverText `blockedText` words it for learners). */
+export interface BlockedProblem {
+  kind: 'blocked'
+  stage: 1 | 3
+  /** The server's sentence (English, for teachers). */
+  reason: string
+  foundTerms: string[]
+  /** The blocking stage's report (its level and checks); null when the server sent none. */
+  report: SafetyStage | null
 }
 
-/** The problem of a block (a BlockedError's fields, or the `blocked` event or status of a queued run). */
-export function blockedProblem(block: Pick<BlockedResponse, 'stage' | 'reason' | 'found_terms'>): FlowProblem {
-  return { kind: 'blocked', stage: block.stage, reason: block.reason, foundTerms: block.found_terms }
+/** A request or run failed (i18n/serverText `errorText` words it for learners). */
+export interface ErrorProblem {
+  kind: 'error'
+  /** The server's snake_case code, or the studio's own (`network_error`, `unexpected`). */
+  code: string
+  /** The server's sentence (English, for teachers). */
+  message: string
+  /** The server's extra facts (offending field, limit, ...). */
+  details: Record<string, unknown>
+}
+
+/** What stopped a step: a safety block or an error. */
+export type FlowProblem = BlockedProblem | ErrorProblem
+
+/** Turn what a pipeline call threw into a FlowProblem (see {@link errorOf} for everything but a block). */
+export function toFlowProblem(cause: unknown): FlowProblem {
+  if (cause instanceof BlockedError) {
+    return blockedProblem({ stage: cause.stage, reason: cause.reason, found_terms: cause.foundTerms }, cause.stages)
+  }
+  return errorOf(cause)
+}
+
+/** An ApiError's code, message and details; any other throwable becomes code `unexpected`. */
+export function errorOf(cause: unknown): ErrorProblem {
+  if (cause instanceof ApiError) {
+    return { kind: 'error', code: cause.code, message: cause.message, details: cause.details }
+  }
+  const message = cause instanceof Error ? cause.message : String(cause)
+  return { kind: 'error', code: 'unexpected', message, details: {} }
+}
+
+/**
+ * The problem of a block (a BlockedError's fields, or the `blocked` event or status of a queued run).
+ *
+ * @param stages the reports of the run, with the blocking stage's (stage1, or stage3's safety).
+ */
+export function blockedProblem(
+  block: Pick<BlockedResponse, 'stage' | 'reason' | 'found_terms'>,
+  stages: Stages,
+): BlockedProblem {
+  const report = (block.stage === 1 ? stages.stage1 : stages.stage3?.safety) ?? null
+  return { kind: 'blocked', stage: block.stage, reason: block.reason, foundTerms: block.found_terms, report }
 }
 
 /** The problem of a queued run that ended in error (the `error` of its event or status). */
-export function errorProblem(error: ErrorEvent['error']): FlowProblem {
-  return { kind: 'error', code: error.code, message: error.message }
+export function errorProblem(error: ErrorEvent['error']): ErrorProblem {
+  return { kind: 'error', code: error.code, message: error.message, details: error.details ?? {} }
 }
 
 /** The pipeline's stages, as numbered in DESIGN.md. */

@@ -1,7 +1,8 @@
 import { ref, shallowRef, type Ref } from 'vue'
 
-import { ApiError } from '@/api/client'
 import type { UploadLimits, UploadResponse } from '@/api/types'
+
+import { errorOf, type ErrorProblem } from './flow'
 
 /** File name endings accepted when the browser reports no MIME type (drag from some file managers). */
 const EXTENSION_TYPES: Record<string, string> = {
@@ -15,12 +16,6 @@ const EXTENSION_TYPES: Record<string, string> = {
 export type UploadProblem =
   | { code: 'unsupported_type'; fileName: string; type: string }
   | { code: 'too_large'; fileName: string; sizeBytes: number; maxBytes: number }
-
-/** Why the server refused or failed an upload (its code and human sentence). */
-export interface UploadFailure {
-  code: string
-  message: string
-}
 
 export type UploadStatus = 'empty' | 'invalid' | 'uploading' | 'ready' | 'failed'
 
@@ -60,7 +55,7 @@ export function validateImageFile(
 export function useImageUpload(upload: (file: File) => Promise<UploadResponse>, limits: Ref<UploadLimits | null>) {
   const status = ref<UploadStatus>('empty')
   const problem = shallowRef<UploadProblem | null>(null)
-  const failure = shallowRef<UploadFailure | null>(null)
+  const failure = shallowRef<ErrorProblem | null>(null)
   const image = shallowRef<UploadResponse | null>(null)
   const fileName = ref('')
   let attempt = 0
@@ -74,7 +69,7 @@ export function useImageUpload(upload: (file: File) => Promise<UploadResponse>, 
     fileName.value = file.name
     if (limits.value === null) {
       status.value = 'failed'
-      failure.value = { code: 'limits_unknown', message: '' }
+      failure.value = { kind: 'error', code: 'limits_unknown', message: '', details: {} }
       return
     }
     const found = validateImageFile(file, limits.value)
@@ -92,10 +87,7 @@ export function useImageUpload(upload: (file: File) => Promise<UploadResponse>, 
     } catch (cause) {
       if (current !== attempt) return
       status.value = 'failed'
-      failure.value =
-        cause instanceof ApiError
-          ? { code: cause.code, message: cause.message }
-          : { code: 'unexpected', message: String(cause) }
+      failure.value = errorOf(cause)
     }
   }
 

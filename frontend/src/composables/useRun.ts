@@ -87,7 +87,12 @@ export function createRunMemory<S>(
 /** Where a submitted run is: waiting in the queue or running; `idle` when none is followed. */
 export type RunPhase = 'idle' | 'queued' | 'running'
 
-const LOST: FlowProblem = { kind: 'error', code: 'network_error', message: 'The connection to the run was lost.' }
+const LOST: FlowProblem = {
+  kind: 'error',
+  code: 'network_error',
+  message: 'The connection to the run was lost.',
+  details: {},
+}
 
 /**
  * Queued runs (the job queue of issue 4): submit one, follow its events to the end, cancel it,
@@ -182,8 +187,10 @@ export function useRun<S>(api: RunApi, memory: RunMemory<S>, firstStage: StageNu
         return null
       case 'complete':
         return { status: 'success', media: event.data.media_output, stages: stages.value }
-      case 'blocked':
-        return problemOutcome(blockedProblem(event.data), { ...stages.value, ...event.data.stages })
+      case 'blocked': {
+        const reports = { ...stages.value, ...event.data.stages }
+        return problemOutcome(blockedProblem(event.data, reports), reports)
+      }
       case 'error':
         return problemOutcome(errorProblem(event.data.error), stages.value)
       case 'canceled':
@@ -197,7 +204,7 @@ export function useRun<S>(api: RunApi, memory: RunMemory<S>, firstStage: StageNu
       return { status: 'success', media: status.media_output, stages: status.stages }
     }
     if (status.status === 'canceled') return { status: 'canceled', stages: status.stages }
-    if (status.blocked !== null) return problemOutcome(blockedProblem(status.blocked), status.stages)
+    if (status.blocked !== null) return problemOutcome(blockedProblem(status.blocked, status.stages), status.stages)
     const error = status.error ?? { code: 'unexpected', message: `The run ended with status ${status.status}.` }
     return problemOutcome(errorProblem(error), status.stages)
   }

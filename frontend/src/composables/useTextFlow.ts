@@ -192,12 +192,10 @@ export function useTextFlow(api: TextFlowApi, seed: SeedControl, run: RunControl
   }
 
   function finishGeneration(outcome: RunOutcome, prompt: string): MediaOutput | null {
-    if (outcome.status === 'success') {
-      runHasImage = true
-      stages.value = { ...stages.value, stage4: outcome.stages.stage4 }
-    } else if (outcome.status === 'blocked') {
+    if (outcome.status === 'success') runHasImage = true
+    // The run's stage 3 (3b translation, 3c safety check) and stage 4 take the place of earlier reports.
+    if (outcome.status === 'success' || outcome.status === 'blocked')
       stages.value = { ...stages.value, ...outcome.stages }
-    }
     state.value = settleGeneration(outcome, prompt, seed, { media, problem })
     return outcome.status === 'success' ? outcome.media : null
   }

@@ -129,7 +129,7 @@ export interface FilterCheck {
    */
   backend?: string | null
   /**
-   * Human note (LLM reason, 'skipped: no LLM configured', ...).
+   * Human note in English (the LLM's reason, counts, ...), for teachers.
    */
   detail?: string
   /**
@@ -148,6 +148,10 @@ export interface FilterCheck {
    * False when this check blocks.
    */
   passed: boolean
+  /**
+   * llm_check only: the safety model's verdict; undecided = it failed or answered neither SAFE nor UNSAFE (kids/youth then block). None for term_filter.
+   */
+  verdict?: ('safe' | 'unsafe' | 'undecided') | null
 }
 /**
  * Stage 2: the idea rewritten through the config's perspective.

@@ -13,6 +13,7 @@ import type {
   Stages,
 } from '@/api/types'
 
+import type { BlockedProblem } from '../flow'
 import type { RunApi } from '../useRun'
 
 export const RUN_A = '11111111-1111-4111-8111-111111111111'
@@ -23,20 +24,30 @@ export function passedStage1(): SafetyStage {
   return { status: 'passed', level: 'youth', checks: [{ name: 'term_filter', passed: true, found_terms: [] }] }
 }
 
-export function blockedStages(stage: 1 | 3): Stages {
-  const blocked: SafetyStage = {
+/** The report of a safety stage that blocked the term "gore" at level youth. */
+export function blockedReport(): SafetyStage {
+  return {
     status: 'blocked',
     level: 'youth',
     checks: [{ name: 'term_filter', passed: false, found_terms: ['gore'] }],
     found_terms: ['gore'],
     reason: 'the text contains terms not allowed at safety level youth: gore',
   }
+}
+
+export function blockedStages(stage: 1 | 3): Stages {
+  const blocked = blockedReport()
   return stage === 1 ? { stage1: blocked } : { stage3: { prompt: 'gore', safety: blocked } }
 }
 
 /** The 403 body (and `blocked` event data) of a block at `stage` for the term "gore". */
 export function blockedBody(stage: 1 | 3, stages: Stages = blockedStages(stage)): BlockedResponse {
   return { status: 'blocked', stage, reason: 'gore is not allowed', found_terms: ['gore'], run_id: RUN_A, stages }
+}
+
+/** The problem {@link blockedBody} becomes (with the blocking stage's report). */
+export function blockedProblemAt(stage: 1 | 3): BlockedProblem {
+  return { kind: 'blocked', stage, reason: 'gore is not allowed', foundTerms: ['gore'], report: blockedReport() }
 }
 
 export function media(runId: string, index: number, seed: number): MediaOutput {

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest'
 
-import { milestone, type ProgressView } from '../flow'
+import { ApiError, BlockedError } from '@/api/client'
+import type { Stages } from '@/api/types'
+
+import { blockedProblem, errorOf, milestone, toFlowProblem, type FlowProblem, type ProgressView } from '../flow'
+import { blockedBody, blockedProblemAt, blockedReport, blockedStages } from './fixtures'
 
 describe('milestone', () => {
   it.each([
@@ -44,5 +48,55 @@ describe('milestone', () => {
     const seen = Array.from({ length: 51 }, (_, step) => JSON.stringify(milestone({ stage: 4, step, totalSteps: 50 })))
     const changes = seen.filter((value, index) => index === 0 || value !== seen[index - 1])
     expect(changes.map((value) => JSON.parse(value).percent)).toEqual([null, 25, 50, 75, 100])
+  })
+})
+
+describe('blockedProblem', () => {
+  const BLOCK = { reason: 'gore is not allowed', found_terms: ['gore'] }
+
+  it.each([
+    { id: 'stage1_report', stage: 1, stages: blockedStages(1), report: blockedReport() },
+    { id: 'stage3_safety_report', stage: 3, stages: blockedStages(3), report: blockedReport() },
+    { id: 'stage3_without_its_report', stage: 3, stages: blockedStages(1), report: null },
+    { id: 'no_reports', stage: 1, stages: {}, report: null },
+  ] satisfies { id: string; stage: 1 | 3; stages: Stages; report: unknown }[])(
+    '$id: carries the blocking stage report',
+    ({ stage, stages, report }) => {
+      expect(blockedProblem({ stage, ...BLOCK }, stages)).toEqual({
+        kind: 'blocked',
+        stage,
+        reason: BLOCK.reason,
+        foundTerms: BLOCK.found_terms,
+        report,
+      })
+    },
+  )
+})
+
+describe('toFlowProblem', () => {
+  it.each([
+    {
+      id: 'blocked',
+      cause: new BlockedError(blockedBody(3)),
+      problem: blockedProblemAt(3),
+    },
+    {
+      id: 'api_error_with_details',
+      cause: new ApiError(413, 'upload_too_large', 'too large', { limit_bytes: 10 }),
+      problem: { kind: 'error', code: 'upload_too_large', message: 'too large', details: { limit_bytes: 10 } },
+    },
+    {
+      id: 'other_error',
+      cause: new TypeError('x is undefined'),
+      problem: { kind: 'error', code: 'unexpected', message: 'x is undefined', details: {} },
+    },
+    {
+      id: 'not_an_error',
+      cause: 'boom',
+      problem: { kind: 'error', code: 'unexpected', message: 'boom', details: {} },
+    },
+  ] satisfies { id: string; cause: unknown; problem: FlowProblem }[])('$id', ({ cause, problem }) => {
+    expect(toFlowProblem(cause)).toEqual(problem)
+    if (problem.kind === 'error') expect(errorOf(cause)).toEqual(problem)
   })
 })

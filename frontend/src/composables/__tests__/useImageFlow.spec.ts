@@ -11,6 +11,7 @@ import {
   IMAGE_ID,
   RUN_A,
   blockedBody,
+  blockedProblemAt,
   blockedStages,
   fakeRuns,
   media,
@@ -153,7 +154,7 @@ describe('useImageFlow', () => {
       answers: [null],
       streams: [[{ type: 'blocked', data: blockedBody(1) }]],
       state: 'blocked',
-      problem: { kind: 'blocked', stage: 1, reason: 'gore is not allowed', foundTerms: ['gore'] },
+      problem: blockedProblemAt(1),
       statuses: { 1: 'blocked', 2: 'skipped', 3: 'waiting', 4: 'waiting' },
     },
     {
@@ -166,15 +167,29 @@ describe('useImageFlow', () => {
         ],
       ],
       state: 'blocked',
-      problem: { kind: 'blocked', stage: 3, reason: 'gore is not allowed', foundTerms: ['gore'] },
+      problem: blockedProblemAt(3),
       statuses: { 1: 'done', 2: 'skipped', 3: 'blocked', 4: 'waiting' },
     },
     {
       id: 'failed_in_the_queue',
       answers: [null],
-      streams: [[{ type: 'error', data: { error: { code: 'generation_failed', message: 'out of memory' } } }]],
+      streams: [
+        [
+          {
+            type: 'error',
+            data: {
+              error: { code: 'generation_failed', message: 'out of memory', details: { output_config: 'sd15' } },
+            },
+          },
+        ],
+      ],
       state: 'error',
-      problem: { kind: 'error', code: 'generation_failed', message: 'out of memory' },
+      problem: {
+        kind: 'error',
+        code: 'generation_failed',
+        message: 'out of memory',
+        details: { output_config: 'sd15' },
+      },
       statuses: { 1: 'waiting', 2: 'skipped', 3: 'waiting', 4: 'waiting' },
     },
     {
@@ -182,7 +197,7 @@ describe('useImageFlow', () => {
       answers: [new ApiError(404, 'upload_not_found', 'no upload with this image_id')],
       streams: [],
       state: 'error',
-      problem: { kind: 'error', code: 'upload_not_found', message: 'no upload with this image_id' },
+      problem: { kind: 'error', code: 'upload_not_found', message: 'no upload with this image_id', details: {} },
       statuses: { 1: 'waiting', 2: 'skipped', 3: 'waiting', 4: 'waiting' },
     },
   ] satisfies { id: string; answers: (Error | null)[]; streams: RunEvent[][]; [key: string]: unknown }[])(

@@ -111,11 +111,16 @@ describe('useImageUpload', () => {
   })
 
   it('shows the server refusal', async () => {
-    const refusal = new ApiError(415, 'unsupported_media_type', 'the file is not a PNG, JPEG or WebP image')
+    const refusal = new ApiError(415, 'unsupported_media_type', 'the file is in GIF format', { detected_format: 'GIF' })
     const { upload } = setup(() => Promise.reject(refusal))
     await upload.select(file('fake.png', 'image/png', 1000))
     expect(upload.status.value).toBe('failed')
-    expect(upload.failure.value).toEqual({ code: 'unsupported_media_type', message: refusal.message })
+    expect(upload.failure.value).toEqual({
+      kind: 'error',
+      code: 'unsupported_media_type',
+      message: refusal.message,
+      details: { detected_format: 'GIF' },
+    })
   })
 
   it('a problem clears when a good file follows', async () => {

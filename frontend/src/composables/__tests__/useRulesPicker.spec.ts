@@ -95,7 +95,12 @@ describe('useRulesPicker', () => {
   it('a failed load reports the problem', async () => {
     const picker = useRulesPicker(getConfig, ref<Language>('en'))
     await picker.pick('nope')
-    expect(picker.problem.value).toEqual({ kind: 'error', code: 'config_not_found', message: 'no config nope' })
+    expect(picker.problem.value).toEqual({
+      kind: 'error',
+      code: 'config_not_found',
+      message: 'no config nope',
+      details: {},
+    })
     expect(picker.loading.value).toBe(false)
   })
 })

@@ -9,6 +9,7 @@ import { createRunMemory, RUN_STORAGE_PREFIX, useRun, type RunOutcome } from '..
 import {
   RUN_A,
   blockedBody,
+  blockedProblemAt,
   blockedStages,
   fakeRuns,
   generationEvents,
@@ -104,7 +105,7 @@ describe('useRun: submit and follow', () => {
       event: { type: 'blocked', data: blockedBody(3) },
       outcome: {
         status: 'blocked',
-        problem: { kind: 'blocked', stage: 3, reason: 'gore is not allowed', foundTerms: ['gore'] },
+        problem: blockedProblemAt(3),
         stages: blockedStages(3),
       },
     },
@@ -113,7 +114,7 @@ describe('useRun: submit and follow', () => {
       event: { type: 'error', data: { error: { code: 'internal_error', message: 'An unexpected error.' } } },
       outcome: {
         status: 'error',
-        problem: { kind: 'error', code: 'internal_error', message: 'An unexpected error.' },
+        problem: { kind: 'error', code: 'internal_error', message: 'An unexpected error.', details: {} },
         stages: {},
       },
     },
@@ -139,12 +140,20 @@ describe('useRun: submit and follow', () => {
   it('a refused submission ends at once: nothing queued, remembered or followed', async () => {
     const { runs, run } = setup()
     const outcome = await run.submit(
-      () => Promise.reject(new ApiError(422, 'validation_error', 'width must be a multiple of 8, got 500')),
+      () =>
+        Promise.reject(
+          new ApiError(422, 'validation_error', 'width must be a multiple of 8, got 500', { field: 'width' }),
+        ),
       RECORD,
     )
     expect(outcome).toEqual({
       status: 'error',
-      problem: { kind: 'error', code: 'validation_error', message: 'width must be a multiple of 8, got 500' },
+      problem: {
+        kind: 'error',
+        code: 'validation_error',
+        message: 'width must be a multiple of 8, got 500',
+        details: { field: 'width' },
+      },
       stages: {},
     })
     expect(runs.opened).toEqual([])
@@ -164,7 +173,7 @@ describe('useRun: submit and follow', () => {
       status: runStatus(RUN_A, 'running'),
       outcome: {
         status: 'error',
-        problem: { kind: 'error', code: 'network_error', message: 'The connection to the run was lost.' },
+        problem: { kind: 'error', code: 'network_error', message: 'The connection to the run was lost.', details: {} },
         stages: {},
       },
       remembered: true,
@@ -293,7 +302,7 @@ describe('useRun: recall after a reload', () => {
       }),
       outcome: {
         status: 'blocked',
-        problem: { kind: 'blocked', stage: 3, reason: 'gore is not allowed', foundTerms: ['gore'] },
+        problem: blockedProblemAt(3),
         stages: blockedStages(3),
       },
     },
@@ -302,7 +311,7 @@ describe('useRun: recall after a reload', () => {
       status: runStatus(RUN_A, 'error', { error: { code: 'interrupted', message: 'interrupted by restart' } }),
       outcome: {
         status: 'error',
-        problem: { kind: 'error', code: 'interrupted', message: 'interrupted by restart' },
+        problem: { kind: 'error', code: 'interrupted', message: 'interrupted by restart', details: {} },
         stages: {},
       },
     },
@@ -312,7 +321,7 @@ describe('useRun: recall after a reload', () => {
       status: new ApiError(404, 'run_not_found', 'no queued run with this run_id'),
       outcome: {
         status: 'error',
-        problem: { kind: 'error', code: 'run_not_found', message: 'no queued run with this run_id' },
+        problem: { kind: 'error', code: 'run_not_found', message: 'no queued run with this run_id', details: {} },
         stages: {},
       },
     },

@@ -19,6 +19,7 @@ import {
   RUN_A,
   RUN_B,
   blockedBody,
+  blockedProblemAt,
   blockedStages,
   deferred,
   fakeRuns,
@@ -149,7 +150,7 @@ describe('useTextFlow', () => {
     expect(output).toEqual(media(RUN_A, 0, FIRST_SEED))
     expect(flow.media.value?.url).toBe(`/api/media/image/${RUN_A}/0`)
     expect(flow.stages.value.stage4).toEqual(stage4Report(media(RUN_A, 0, FIRST_SEED)))
-    expect(flow.stages.value.stage3).toEqual(OPTIMIZE_OK.stages.stage3)
+    expect(flow.stages.value.stage3).toEqual({ prompt: 'a fox' }) // the run's stage 3 (with 3b and 3c)
     expect(flow.progress.value).toBeNull()
     expect(flow.stageStatus.value).toEqual({ 1: 'done', 2: 'done', 3: 'done', 4: 'done' })
     expect(sessionStorage.getItem(KEY)).toBeNull()
@@ -201,7 +202,7 @@ describe('useTextFlow', () => {
       optimize: [],
       act: 'start',
       state: 'blocked',
-      problem: { kind: 'blocked', stage: 1, reason: 'gore is not allowed', foundTerms: ['gore'] },
+      problem: blockedProblemAt(1),
       statuses: { 1: 'blocked', 2: 'waiting', 3: 'waiting', 4: 'waiting' },
     },
     {
@@ -210,7 +211,7 @@ describe('useTextFlow', () => {
       optimize: [new BlockedError(blockedBody(3))],
       act: 'optimize',
       state: 'blocked',
-      problem: { kind: 'blocked', stage: 3, reason: 'gore is not allowed', foundTerms: ['gore'] },
+      problem: blockedProblemAt(3),
       statuses: { 1: 'done', 2: 'done', 3: 'blocked', 4: 'waiting' },
     },
     {
@@ -219,7 +220,7 @@ describe('useTextFlow', () => {
       optimize: [],
       act: 'start',
       state: 'error',
-      problem: { kind: 'error', code: 'validation_error', message: 'context_prompt is required' },
+      problem: { kind: 'error', code: 'validation_error', message: 'context_prompt is required', details: {} },
       statuses: { 1: 'waiting', 2: 'waiting', 3: 'waiting', 4: 'waiting' },
     },
     {
@@ -228,7 +229,7 @@ describe('useTextFlow', () => {
       optimize: [new ApiError(0, 'network_error', 'Failed to fetch')],
       act: 'optimize',
       state: 'error',
-      problem: { kind: 'error', code: 'network_error', message: 'Failed to fetch' },
+      problem: { kind: 'error', code: 'network_error', message: 'Failed to fetch', details: {} },
       statuses: { 1: 'done', 2: 'done', 3: 'waiting', 4: 'waiting' },
     },
   ])(
@@ -266,7 +267,13 @@ describe('useTextFlow', () => {
     await flow.optimize({ outputConfig: 'tiny_sd', language: 'en' })
     expect(await flow.generate(GENERATE)).toBeNull()
     expect(flow.state.value).toBe('blocked')
-    expect(flow.problem.value).toEqual({ kind: 'blocked', stage: 3, reason: 'no', foundTerms: [] })
+    expect(flow.problem.value).toEqual({
+      kind: 'blocked',
+      stage: 3,
+      reason: 'no',
+      foundTerms: [],
+      report: blockedStages(3).stage3?.safety,
+    })
     expect(flow.stageStatus.value).toEqual({ 1: 'done', 2: 'done', 3: 'blocked', 4: 'waiting' })
     expect(flow.optimizedPrompt.value).toBe(OPTIMIZE_OK.optimized_prompt)
     expect(flow.canGenerate.value).toBe(true)
@@ -288,6 +295,7 @@ describe('useTextFlow', () => {
       kind: 'error',
       code: 'output_config_unavailable',
       message: 'sd15 has no weights on disk',
+      details: {},
     })
     expect(fake.runs.opened).toEqual([])
     expect(flow.canGenerate.value).toBe(true)

@@ -27,7 +27,6 @@ const de = {
     passed: 'bestanden',
     failed: 'nicht bestanden',
     blocked: 'gestoppt',
-    foundTerms: 'Gefundene Begriffe: {terms}',
     noChecks: 'Keine Prüfungen gemeldet.',
   },
   checks: { term_filter: 'Begriffsfilter', llm_check: 'KI-Prüfung' },
@@ -40,11 +39,6 @@ const de = {
     canceling: 'Wird abgebrochen …',
   },
   status: {
-    blocked: 'Gestoppt in Stufe {stage}: {reason}',
-    blockedTerms: 'Gefundene Begriffe: {terms}',
-    blockedHint: 'Ändere deinen Text und versuche es noch einmal.',
-    error: 'Das hat nicht geklappt: {message}',
-    networkError: 'Der Server ist gerade nicht erreichbar. Läuft devserver?',
     intercepted: 'Stufen 1 und 2 sind fertig. Du kannst das Ergebnis ändern.',
     optimized: 'Stufe 3 ist fertig. Du kannst den Prompt ändern.',
     done: 'Fertig! Dein Bild ist da (Seed {seed}).',
@@ -66,7 +60,6 @@ const de = {
     legend: 'Modell',
     loading: 'Modelle werden geladen …',
     duration: 'ca. {seconds} s pro Bild',
-    unavailable: 'Nicht verfügbar: {reason}',
   },
   settings: {
     summary: 'Weitere Einstellungen',
@@ -132,7 +125,100 @@ const de = {
     unsupportedType: '„{name}“ ist kein PNG-, JPEG- oder WebP-Bild.',
     tooLarge: '„{name}“ ist {size} groß – erlaubt sind höchstens {max}.',
     limitsUnknown: 'Die Grenzen des Servers sind noch nicht bekannt. Bitte versuche es gleich noch einmal.',
-    failed: 'Hochladen fehlgeschlagen: {message}',
+  },
+  /** What the server reports, in the learner's words (built by i18n/serverText.ts from its structured fields). */
+  server: {
+    technical: 'Technische Details',
+    /** Safety levels as the stage cards name them. */
+    level: { kids: 'Kinder (8-12)', youth: 'Jugendliche (13-17)', adult: 'Erwachsene', research: 'Forschung' },
+    /** Safety levels inside a sentence. */
+    levelName: { kids: 'Kinder', youth: 'Jugendliche', adult: 'Erwachsene', research: 'Forschung' },
+    check: {
+      termsPassed: 'Keine verbotenen Wörter gefunden (Sicherheitsstufe {level}).',
+      termsFound: 'Auf der Sicherheitsstufe {level} nicht erlaubt: {terms}',
+      llmSuitable: 'Das Prüfmodell hält den Text für passend.',
+      llmUnsuitable: 'Das Prüfmodell hält den Text für nicht passend.',
+      llmUndecided: 'Das Prüfmodell konnte den Text nicht prüfen.',
+      llmUndecidedClosed: 'Das Prüfmodell konnte den Text nicht prüfen – zur Sicherheit wurde angehalten.',
+      llmReason: 'Begründung des Prüfmodells: „{reason}“',
+    },
+    blocked: {
+      stopped: 'Stufe {stage} hat angehalten: {why} {hint}',
+      terms1: 'Diese Wörter sind auf der Sicherheitsstufe {level} nicht erlaubt: {terms}.',
+      terms3: 'Der fertige Prompt enthält Wörter, die auf der Sicherheitsstufe {level} nicht erlaubt sind: {terms}.',
+      termsHere: 'Diese Wörter sind hier nicht erlaubt: {terms}.',
+      unsuitable: 'Das Prüfmodell hält deinen Text für nicht passend.',
+      undecided: 'Die Sicherheitsprüfung konnte nicht abgeschlossen werden, darum wurde zur Sicherheit angehalten.',
+      other: 'Die Sicherheitsprüfung hat deinen Text nicht durchgelassen.',
+      hint1: 'Ändere deine Idee und versuch es noch einmal.',
+      hint3: 'Ändere deinen Text oder den Prompt und versuch es noch einmal.',
+    },
+    /** Text steps by step and `status` (a combination not listed here gets no sentence). */
+    step: {
+      interception: {
+        skipped: 'Übersprungen: Hier gehen deine Regeln direkt weiter zu Stufe 3.',
+        edited: 'Verwendet wurde dein Text aus Stufe 2, so wie er im Feld steht.',
+      },
+      optimization: { edited: 'Verwendet wurde dein Prompt, so wie er im Feld steht.' },
+      translation: {
+        done: 'Der Prompt wurde ins Englische übersetzt.',
+        skipped: 'Der Prompt ist schon auf Englisch, er wird nicht übersetzt.',
+        skippedNoLlm: 'Es ist kein Sprachmodell eingerichtet: Der Prompt bleibt auf Deutsch und wird nicht übersetzt.',
+      },
+    },
+    notInstalled: 'Nicht installiert: die Modelldateien fehlen auf diesem Computer.',
+    /** Errors by the server's `code` (api/client ApiError, or a queued run's `error` event). */
+    error: {
+      validation_error: 'Eine Eingabe passt nicht. Prüfe deine Eingaben und versuch es noch einmal.',
+      upload_too_large: 'Die Datei ist zu groß.',
+      upload_invalid: 'Die Datei ist kein lesbares Bild: Sie ist beschädigt, unvollständig oder gar kein Bild.',
+      image_too_large: 'Das Bild hat zu viele Pixel, um es sicher zu öffnen.',
+      unsupported_media_type: 'Dieses Dateiformat geht hier nicht. Erlaubt sind PNG, JPEG und WebP.',
+      upload_not_found: 'Das hochgeladene Bild ist nicht mehr da. Lade es bitte noch einmal hoch.',
+      run_not_found: 'Diesen Lauf gibt es auf dem Server nicht mehr. Fang bitte noch einmal an.',
+      config_not_found: 'Diese Perspektive gibt es auf dem Server nicht. Wähle bitte eine andere.',
+      output_config_not_found: 'Dieses Modell gibt es auf dem Server nicht. Wähle bitte ein anderes.',
+      output_config_unavailable:
+        'Dieses Modell ist nicht installiert: die Modelldateien fehlen auf diesem Computer. Wähle bitte ein anderes.',
+      llm_unavailable: 'Das Sprachmodell ist gerade nicht erreichbar. Sag bitte deiner Lehrkraft Bescheid.',
+      llm_timeout: 'Das Sprachmodell hat zu lange gebraucht. Versuch es noch einmal.',
+      llm_bad_response: 'Das Sprachmodell hat eine unbrauchbare Antwort gegeben. Versuch es noch einmal.',
+      generation_failed:
+        'Das Bild konnte nicht erzeugt werden. Versuch es noch einmal, vielleicht mit weniger Schritten oder kleiner.',
+      canceled: 'Der Lauf wurde abgebrochen, es ist kein Bild entstanden.',
+      conflict: 'Das geht gerade nicht: Der Lauf ist schon zu Ende oder es läuft schon einer.',
+      internal_error: 'Auf dem Server ist ein unerwarteter Fehler passiert. Versuch es noch einmal.',
+      network_error: 'Der Server ist gerade nicht erreichbar. Läuft devserver?',
+      interrupted: 'Der Lauf wurde unterbrochen, weil der Server neu gestartet wurde. Starte ihn bitte noch einmal.',
+    },
+    /** Errors whose `details` give more to say. */
+    errorWith: {
+      validation_error: 'Die Eingabe „{field}“ passt nicht. Prüfe sie und versuch es noch einmal.',
+      upload_too_large: 'Die Datei ist zu groß: Erlaubt sind höchstens {max}.',
+      image_too_large: 'Das Bild hat {width} × {height} Pixel, erlaubt sind höchstens {limit} Pixel.',
+      unsupported_media_type: 'Die Datei ist ein {format}-Bild. Erlaubt sind PNG, JPEG und WebP.',
+    },
+    otherError: 'Das hat nicht geklappt. Versuch es noch einmal.',
+    /** Request fields (the last part of the server's field path) as the learner knows them. */
+    field: {
+      input_text: 'Deine Idee',
+      context_prompt: 'Regeln',
+      input_image: 'Ausgangsbild',
+      interception_result: 'Ergebnis der Interception',
+      optimized_prompt: 'Optimierter Prompt',
+      prompt: 'Prompt',
+      schema: 'Perspektive',
+      output_config: 'Modell',
+      width: 'Breite',
+      height: 'Höhe',
+      steps: 'Schritte',
+      strength: 'Stärke der Veränderung',
+      cfg: 'CFG',
+      scheduler: 'Sampler',
+      negative_prompt: 'Negativer Prompt',
+      seed: 'Seed',
+      file: 'Datei',
+    },
   },
 }
 
