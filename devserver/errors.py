@@ -28,12 +28,16 @@ class ApiError(Exception):
 
     status: int = 500
     code: str = "internal_error"
+    headers: dict[str, str] = {}
+    """Extra response headers (``WWW-Authenticate`` of a 401, ``Retry-After`` of a 429, ...)."""
 
     def __init__(self, message: str, *, details: dict[str, Any] | None = None, code: str | None = None,
-                 status: int | None = None) -> None:
+                 status: int | None = None, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.details = details or {}
+        if headers is not None:
+            self.headers = headers
         if code is not None:
             self.code = code
         if status is not None:
@@ -172,6 +176,22 @@ class ConflictError(ApiError):
     code = "conflict"
 
 
+class AdminAuthError(ApiError):
+    """401: an admin operation without the right ``Authorization: Bearer <DEVSERVER_ADMIN_TOKEN>`` header."""
+
+    status = 401
+    code = "admin_token_required"
+    headers = {"WWW-Authenticate": 'Bearer realm="devserver admin"'}
+
+
+class ForbiddenError(ApiError):
+    """403: the request is understood but not allowed from this client (e.g. admin operations from another
+    machine while no admin token is configured)."""
+
+    status = 403
+    code = "forbidden"
+
+
 class SchemaFileError(Exception):
     """A JSON file under schemas/ is broken; raised at start-up with file and field in the message."""
 
@@ -226,7 +246,7 @@ def register_error_handlers(app: Any) -> None:
 
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):  # type: ignore[no-untyped-def]
-        return jsonify(exc.to_dict()), exc.status
+        return jsonify(exc.to_dict()), exc.status, exc.headers
 
     @app.errorhandler(ValidationError)
     def _validation_error(exc: ValidationError):  # type: ignore[no-untyped-def]

@@ -86,6 +86,12 @@ class Settings(BaseSettings):
         "unset (null) keeps them."
     )
 
+    admin_token: SecretStr | None = Field(
+        None,
+        description="Bearer token for admin operations (model load/unload/benchmark, teacher view actions). "
+        "Unset: admin operations are allowed only from loopback clients (127.0.0.1, ::1).",
+    )
+
     cors_origins: list[str] = Field(
         default_factory=lambda: list(DEFAULT_CORS_ORIGINS),
         description="Origins allowed to call /api from a browser; localhost only by default, never '*'.",
