@@ -76,9 +76,9 @@ def load_object(spec: LoadSpec, *, dtype_name: str, device: str, local_files_onl
             no exception text or path).
     """
     import diffusers
-    import torch
 
     dtype = torch_dtype(dtype_name)
+    cast = {} if dtype_name == "float32" else {"torch_dtype": dtype}  # float32 is the default: no cast warnings
     try:
         if spec.kind == "pipeline":
             if spec.format == "safetensors":
@@ -86,11 +86,10 @@ def load_object(spec: LoadSpec, *, dtype_name: str, device: str, local_files_onl
                     raise ModelLoadError(f"Model '{spec.label}' is a single-file checkpoint without a matching "
                                          "diffusers folder for its configs.")
                 cls = getattr(diffusers, spec.pipeline_class or SINGLE_FILE_PIPELINES[spec.family])
-                obj = cls.from_single_file(spec.location, config=spec.config_source, torch_dtype=dtype,
-                                           local_files_only=True)
+                obj = cls.from_single_file(spec.location, config=spec.config_source, local_files_only=True, **cast)
             else:
-                obj = diffusers.DiffusionPipeline.from_pretrained(spec.location, torch_dtype=dtype,
-                                                                  local_files_only=local_files_only)
+                obj = diffusers.DiffusionPipeline.from_pretrained(spec.location, local_files_only=local_files_only,
+                                                                  **cast)
             obj.set_progress_bar_config(disable=True)
             _check_complete(obj, spec)
             return obj.to(device)
@@ -99,10 +98,9 @@ def load_object(spec: LoadSpec, *, dtype_name: str, device: str, local_files_onl
                 if spec.config_source is None:
                     raise ModelLoadError(f"VAE '{spec.label}' is a single file and no registered VAE folder with "
                                          "the same latent channels provides its config.")
-                obj = diffusers.AutoencoderKL.from_single_file(spec.location, config=spec.config_source,
-                                                               torch_dtype=dtype)
+                obj = diffusers.AutoencoderKL.from_single_file(spec.location, config=spec.config_source, **cast)
             else:
-                obj = diffusers.AutoencoderKL.from_pretrained(spec.location, torch_dtype=dtype)
+                obj = diffusers.AutoencoderKL.from_pretrained(spec.location, **cast)
             return obj.to(device).eval()
         if spec.kind == "controlnet":
             if spec.format == "safetensors":
@@ -113,9 +111,10 @@ def load_object(spec: LoadSpec, *, dtype_name: str, device: str, local_files_onl
 
                 obj = diffusers.ControlNetModel.from_config(diffusers.ControlNetModel.load_config(spec.config_source))
                 obj.load_state_dict(load_file(spec.location), strict=True)
-                obj = obj.to(dtype)
+                if cast:
+                    obj = obj.to(dtype)
             else:
-                obj = diffusers.ControlNetModel.from_pretrained(spec.location, torch_dtype=dtype)
+                obj = diffusers.ControlNetModel.from_pretrained(spec.location, **cast)
             return obj.to(device).eval()
         if spec.kind == "lora":
             from safetensors.torch import load_file

@@ -91,6 +91,9 @@ class ModelRecord:
         if det.type in ("checkpoint", "refiner") and det.format == "safetensors" and self.config_source is None:
             return ("a single-file checkpoint needs the configs and tokenizers of a diffusers folder with the same "
                     "layout, and none is registered (put the matching diffusers model in the models folder)")
+        if det.type in ("vae", "controlnet") and det.format == "safetensors" and self.config_source is None:
+            return (f"a single-file {det.type} needs the config of a registered {det.type} folder with the same "
+                    "layout, and none is registered")
         return None
 
 
@@ -229,6 +232,21 @@ class ModelRegistry:
                     det.evidence.append(f"its layer widths fit {', '.join(c.id for c in fitting)} ({families[0]})")
                 elif families:
                     det = record.detection = _copy_with(det, compatible=families)
+            if det.type == "vae" and det.format == "safetensors":
+                for other in records.values():
+                    if (other.detection.type == "vae" and other.detection.format == "diffusers"
+                            and other.detection.fingerprint.get("latent_channels") == det.fingerprint.get(
+                                "latent_channels")):
+                        record.config_source = other.id
+                        break
+            if det.type == "controlnet" and det.format == "safetensors":
+                for other in records.values():
+                    if (other.detection.type == "controlnet" and other.detection.format == "diffusers"
+                            and other.detection.parameter_bytes == det.parameter_bytes
+                            and other.detection.fingerprint.get("cross_attention_dim")
+                            == det.fingerprint.get("cross_attention_dim")):
+                        record.config_source = other.id
+                        break
             if det.type in ("checkpoint", "refiner") and det.format == "safetensors" and det.family != "unknown":
                 layout = _single_file_layout(det, record.path)
                 for folder in folders:
