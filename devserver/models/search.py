@@ -53,7 +53,12 @@ def match_field(query: str, field: str, text: str) -> FieldMatch | None:
         return None
     alignment = fuzz.partial_ratio_alignment(needle, lower)
     if alignment is not None:
-        ranges.append([alignment.dest_start, alignment.dest_end])
+        start, end = alignment.dest_start, alignment.dest_end
+        while start > 0 and lower[start - 1].isalnum():  # widen to whole words for a readable highlight
+            start -= 1
+        while end < len(lower) and lower[end].isalnum():
+            end += 1
+        ranges.append([start, end])
     return FieldMatch(field, text, score * 0.9, ranges)
 
 
