@@ -156,9 +156,14 @@ def benchmark(obj: Any, kind: str, *, device: str, resolutions: list[tuple[int, 
     return results
 
 
-def units_per_configuration(kind: str, steps: int, warmup: int, runs: int) -> int:
-    """Progress units of one benchmark configuration (matches :func:`benchmark`'s ticks)."""
-    return (warmup + runs) * (1 if kind == "upscaler" else steps)
+def callbacks_per_run(obj: Any, kind: str, steps: int) -> int:
+    """Step callbacks one run makes: the scheduler's timestep count for `steps` (PNDM runs steps + 1), 1 for an
+    upscaler run."""
+    if kind == "upscaler":
+        return 1
+    scheduler = type(obj.scheduler).from_config(obj.scheduler.config)
+    scheduler.set_timesteps(steps)
+    return len(scheduler.timesteps)
 
 
 def image_difference(first: list[Any], second: list[Any]) -> tuple[int, float]:

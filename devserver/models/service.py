@@ -728,20 +728,20 @@ class ModelService:
         return self.backend.cache.acquire(self._key(record))
 
     def _run_benchmark(self, req: BenchmarkModelRequest, observer: Any) -> BenchmarkModelResponse:
-        from devserver.generation.measure import benchmark, units_per_configuration
+        from devserver.generation.measure import benchmark, callbacks_per_run
 
         started = time.perf_counter()
         record = self.resolve(req.model_id)
         meta = self._meta(record)
         kind = "upscaler" if self._type(record, meta) == "upscaler" else "pipeline"
         resolutions = [tuple(int(v) for v in r.split("x")) for r in req.resolutions]
-        total = len(resolutions) * len(req.batch_sizes) * units_per_configuration(
-            kind, req.inference_steps, req.warmup_runs, req.benchmark_runs)
         warnings: list[str] = []
-        observer.progress(0, total)
         with self.backend.run_exclusive():
             entry = self._loaded_entry(record, warnings)
             try:
+                total = len(resolutions) * len(req.batch_sizes) * (req.warmup_runs + req.benchmark_runs) * (
+                    callbacks_per_run(entry.obj, kind, req.inference_steps))
+                observer.progress(0, total)
                 results = benchmark(entry.obj, kind, device=self.backend.device, resolutions=resolutions,  # type: ignore[arg-type]
                                     batch_sizes=req.batch_sizes, steps=req.inference_steps, warmup=req.warmup_runs,
                                     runs=req.benchmark_runs, track_memory=req.track_memory_usage,
@@ -766,16 +766,14 @@ class ModelService:
 
     def _run_optimize(self, req: OptimizeModelRequest, observer: Any) -> OptimizeModelResponse:
         from devserver.generation.loading import apply_configuration, revert_optimizations
-        from devserver.generation.measure import image_difference, peak_memory, run_pipeline
+        from devserver.generation.measure import callbacks_per_run, image_difference, peak_memory, run_pipeline
 
         started = time.perf_counter()
         record = self.resolve(req.model_id)
         params = _optimize_parameters(req.parameters)
         wanted = OPTIMIZATION_TABLE[req.level][req.target]
         width, height, steps = params["width"], params["height"], params["steps"]
-        total = 4 * steps
         done = [0]
-        observer.progress(0, total)
         warnings: list[str] = []
 
         def tick() -> None:
@@ -784,6 +782,8 @@ class ModelService:
 
         with self.backend.run_exclusive():
             entry = self._loaded_entry(record, warnings)
+            total = 4 * callbacks_per_run(entry.obj, "pipeline", steps)
+            observer.progress(0, total)
             try:
                 stop = lambda: observer.cancel_requested() or entry.interrupt.is_set()  # noqa: E731
 
