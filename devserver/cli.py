@@ -153,7 +153,7 @@ def cmd_models_build_tiny(args: argparse.Namespace) -> int:
     if args.all:
         from devserver.generation.tiny_models import build_all_tiny
 
-        for path in build_all_tiny(settings.resolved_models_dir)[1:]:
+        for path in build_all_tiny(settings.resolved_models_dir, force=args.force)[1:]:
             print(path)
     return 0
 

@@ -253,8 +253,10 @@ def build_tiny_upscaler(models_dir: Path, *, seed: int = 5, num_feat: int = 16, 
                         lambda p: _save_tensors(state, p))
 
 
-def build_all_tiny(models_dir: Path) -> list[Path]:
-    """Build tiny-sd (if missing) and every tiny model above into `models_dir`; returns what was written.
+def build_all_tiny(models_dir: Path, *, force: bool = False) -> list[Path]:
+    """Build tiny-sd (if missing) and every tiny model above into `models_dir`; returns their paths.
+
+    Models already there are kept unless `force`.
 
     Raises:
         OSError: the folder cannot be written.
@@ -264,12 +266,26 @@ def build_all_tiny(models_dir: Path) -> list[Path]:
     prepare_libraries()
     models_dir = Path(models_dir)
     written = [ensure_tiny_sd(models_dir)]
-    written += build_tiny_sdxl(models_dir)
-    written.append(build_tiny_sd1_file(models_dir))
-    written += build_tiny_vae(models_dir)
-    written.append(build_tiny_lora(models_dir))
-    written += build_tiny_controlnet(models_dir)
-    written.append(build_tiny_upscaler(models_dir))
+
+    def missing(*relative: str) -> bool:
+        return force or not all((models_dir / r).exists() for r in relative)
+
+    if missing(TINY_SDXL_FOLDER, f"{TINY_SDXL_FOLDER}.safetensors"):
+        build_tiny_sdxl(models_dir)
+    if missing("tiny-sd1.safetensors"):
+        build_tiny_sd1_file(models_dir)
+    if missing("vae/tiny-vae", "vae/tiny-vae.safetensors"):
+        build_tiny_vae(models_dir)
+    if missing("loras/tiny-lora.safetensors"):
+        build_tiny_lora(models_dir)
+    if missing("controlnet/tiny-controlnet", "controlnet/tiny-controlnet.safetensors"):
+        build_tiny_controlnet(models_dir)
+    if missing("upscalers/tiny-upscaler.safetensors"):
+        build_tiny_upscaler(models_dir)
+    for relative in (TINY_SDXL_FOLDER, f"{TINY_SDXL_FOLDER}.safetensors", "tiny-sd1.safetensors", "vae/tiny-vae",
+                     "vae/tiny-vae.safetensors", "loras/tiny-lora.safetensors", "controlnet/tiny-controlnet",
+                     "controlnet/tiny-controlnet.safetensors", "upscalers/tiny-upscaler.safetensors"):
+        written.append(models_dir / relative)
     return written
 
 
