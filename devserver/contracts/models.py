@@ -138,7 +138,8 @@ class ModelInfo(_Response):
     output_configs: list[str] = Field(description="Output config ids whose weights are this model.")
     status: ModelStatus = Field(description="not_loaded, loading, loaded or error.")
     available: bool = Field(description="Whether it can be loaded here.")
-    availability_reason: str | None = Field(description="Why not (refused pickle, corrupt file, ...); null if available.")
+    availability_reason: str | None = Field(
+        description="Why not (refused pickle, corrupt file, ...); null if available.")
     aliases: list[str] = Field(description="Names it also answers to (metadata aliases, output configs' hub ids).")
     tags: list[str] = Field(description="Metadata tags.")
     rating: float | None = Field(description="Metadata rating 0-5.")
@@ -147,7 +148,8 @@ class ModelInfo(_Response):
     components: list[ModelComponent] | None = Field(None, description="Components (include_details).")
     metadata: ModelMetadata | None = Field(None, description="Editable metadata (include_details / include_metadata).")
     usage: UsageStats | None = Field(None, description="Usage history (include_metrics / include_performance).")
-    benchmark: BenchmarkSummary | None = Field(None, description="Latest benchmark (include_metrics / include_performance).")
+    benchmark: BenchmarkSummary | None = Field(
+        None, description="Latest benchmark (include_metrics / include_performance).")
 
 
 # =========================================================================== 1. list
@@ -159,7 +161,8 @@ class ListModelsRequest(_Request):
     model_type: ModelType | None = Field(None, description="Only models of this type.")
     status: ModelStatus | None = Field(None, description="Only models in this status.")
     device_id: str | None = Field(None, description="Only models loaded on this device (e.g. cpu, cuda:0).")
-    search_query: str | None = Field(None, max_length=200, description="Case-insensitive text in id, name, tags, description.")
+    search_query: str | None = Field(
+        None, max_length=200, description="Case-insensitive text in id, name, tags, description.")
     include_details: bool = Field(False, description="Add detection evidence, components and metadata.")
     include_metrics: bool = Field(False, description="Add usage history and the latest benchmark.")
     page: int = Field(1, ge=1, description="Page number, 1-based.")
@@ -231,7 +234,8 @@ class GetModelResponse(_Response):
     compatibility: CompatibilityInfo = Field(description="Whether it fits this server.")
     requirements: ModelRequirements | None = Field(description="What it needs (include_requirements).")
     usage_stats: UsageStats | None = Field(description="Usage history (include_performance).")
-    benchmarks: list[BenchmarkRecord] | None = Field(description="Stored benchmarks, newest first (include_performance).")
+    benchmarks: list[BenchmarkRecord] | None = Field(
+        description="Stored benchmarks, newest first (include_performance).")
     device_status: list[DeviceModelStatus] = Field(description="Its state per device.")
 
 
@@ -290,9 +294,11 @@ class LoadModelRequest(_Request):
                                                   description="Precision and optimizations.")
     priority: Literal["low", "normal", "high"] = Field(
         "normal", description="high: never evicted while other idle models can go (LRU otherwise).")
-    wait_for_completion: bool = Field(True, description="false: answer 202 at once; a 'model_load' job reports progress.")
+    wait_for_completion: bool = Field(
+        True, description="false: answer 202 at once; a 'model_load' job reports progress.")
     timeout_seconds: float = Field(300, gt=0, le=3600, description="Give up waiting after this many seconds.")
-    force: bool = Field(False, description="Reload even if loaded; load past the memory budget when nothing can be evicted.")
+    force: bool = Field(
+        False, description="Reload even if loaded; load past the memory budget when nothing can be evicted.")
 
 
 class LoadModelResponse(_Response):
@@ -323,7 +329,8 @@ class UnloadModelRequest(_Request):
     device_id: str | None = Field(None, description="Device; default: the server's device.")
     force: bool = Field(False, description=(
         "Unload even while a job uses it: the job stops at its current diffusion step (error model_unloaded)."))
-    wait_for_completion: bool = Field(True, description="Kept for seed 001; unloading always completes before answering.")
+    wait_for_completion: bool = Field(
+        True, description="Kept for seed 001; unloading always completes before answering.")
     timeout_seconds: float = Field(60, gt=0, le=600, description="How long force waits for the job's step.")
     clear_cache: bool = Field(True, description="Also run the garbage collector and empty the CUDA cache.")
 
@@ -405,7 +412,8 @@ class OptimizeModelRequest(_Request):
     save_optimized: bool = Field(True, description="Keep the accepted optimizations as the model's load configuration.")
     optimized_model_name: str | None = Field(None, max_length=100, description="Kept for seed 001; not used.")
     timeout_seconds: float = Field(600, gt=0, le=3600, description="With wait_for_completion: how long to wait.")
-    wait_for_completion: bool = Field(False, description="true: answer when the job has finished (200 with the result).")
+    wait_for_completion: bool = Field(
+        False, description="true: answer when the job has finished (200 with the result).")
 
 
 class Measurement(_Response):
@@ -455,7 +463,8 @@ class BenchmarkModelRequest(_Request):
     track_memory_usage: bool = Field(True, description="Measure peak memory per configuration.")
     save_results: bool = Field(True, description="Store the results in the model's benchmark history.")
     timeout_seconds: float = Field(1800, gt=0, le=7200, description="With wait_for_completion: how long to wait.")
-    wait_for_completion: bool = Field(False, description="true: answer when the job has finished (200 with the result).")
+    wait_for_completion: bool = Field(
+        False, description="true: answer when the job has finished (200 with the result).")
 
     @field_validator("resolutions")
     @classmethod
@@ -510,7 +519,8 @@ class ModelJobAccepted(_Response):
     kind: Literal["model_benchmark", "model_optimize", "model_load"] = Field(description="What the job does.")
     model_id: str = Field(description="The registry id.")
     position: int = Field(ge=1, description="Place in the queue: 1 = next.")
-    events_url: str = Field(description="SSE stream: queued, started, progress {step, total_steps}, complete {result} | error | canceled.")
+    events_url: str = Field(
+        description="SSE stream: queued, started, progress {step, total_steps}, complete {result} | error | canceled.")
     status_url: str = Field(description="GET: the job's state and result.")
 
 
@@ -662,6 +672,10 @@ class SearchModelsResponse(_Response):
 # =========================================================================== 10. metadata
 
 
+Alias = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/:-]*$",
+                             description="Another name of a model, e.g. a Hugging Face id.")]
+
+
 class MetadataUpdate(_Request):
     """The editable fields; omitted fields stay, null clears (lists: [] clears)."""
 
@@ -675,7 +689,7 @@ class MetadataUpdate(_Request):
     rating: float | None = Field(None, ge=0, le=5, description="Rating 0-5.")
     trigger_words: list[Annotated[str, Field(min_length=1, max_length=80)]] | None = Field(
         None, max_length=30, description="LoRA trigger words.")
-    aliases: list[Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/:-]*$")]] | None = Field(
+    aliases: list[Alias] | None = Field(
         None, max_length=20, description="Other names (e.g. stabilityai/sdxl-base-1.0); unique across models.")
     preview_image_id: str | None = Field(None, description="An uploaded image's id (copied as the preview).")
     type_override: ModelType | None = Field(None, description="Set the type by hand.")

@@ -57,7 +57,8 @@ def unet_to_ldm(state: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]
         elif name is None and (m := re.match(r"up_blocks\.(\d+)\.(resnets|attentions)\.(\d+)\.(.*)", key)):
             i, kind, j, rest = int(m[1]), m[2], int(m[3]), m[4]
             block = (layers + 1) * i + j
-            name = f"output_blocks.{block}.0.{_resnet(rest)}" if kind == "resnets" else f"output_blocks.{block}.1.{rest}"
+            name = (f"output_blocks.{block}.0.{_resnet(rest)}" if kind == "resnets"
+                    else f"output_blocks.{block}.1.{rest}")
         elif name is None and (m := re.match(r"up_blocks\.(\d+)\.upsamplers\.0\.(.*)", key)):
             i = int(m[1])
             name = f"output_blocks.{(layers + 1) * i + layers}.{2 if up_has_attention[i] else 1}.{m[2]}"

@@ -128,9 +128,9 @@ def load_object(spec: LoadSpec, *, dtype_name: str, device: str, local_files_onl
     except ApiError:
         raise
     except Exception as exc:
-        raise ModelLoadError(f"Model '{spec.label}' could not be loaded: its files are damaged, incomplete or not a "
-                             f"{spec.kind} diffusers can read.", details={"model": spec.label,
-                                                                          "exception_type": type(exc).__name__}) from exc
+        raise ModelLoadError(
+            f"Model '{spec.label}' could not be loaded: its files are damaged, incomplete or not a {spec.kind} "
+            "diffusers can read.", details={"model": spec.label, "exception_type": type(exc).__name__}) from exc
     raise ModelLoadError(f"Model '{spec.label}' has a type ({spec.kind}) that cannot be loaded.")
 
 

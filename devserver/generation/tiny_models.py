@@ -144,7 +144,8 @@ def build_tiny_sdxl(models_dir: Path, *, seed: int = 0) -> tuple[Path, Path]:
     from devserver.generation.ldm_keys import clip_to_ldm, open_clip_to_ldm, unet_to_ldm, vae_to_ldm
 
     pipe = StableDiffusionXLPipeline(**sdxl_components(seed))
-    folder = _atomic_dir(Path(models_dir) / TINY_SDXL_FOLDER, lambda d: pipe.save_pretrained(d, safe_serialization=True))
+    folder = _atomic_dir(Path(models_dir) / TINY_SDXL_FOLDER,
+                         lambda d: pipe.save_pretrained(d, safe_serialization=True))
     tensors = {**unet_to_ldm(pipe.unet.state_dict(), dict(pipe.unet.config)), **vae_to_ldm(pipe.vae.state_dict()),
                **clip_to_ldm(pipe.text_encoder.state_dict(), "conditioner.embedders.0.transformer."),
                **open_clip_to_ldm(pipe.text_encoder_2.state_dict(), "conditioner.embedders.1.model.")}
@@ -160,7 +161,8 @@ def build_tiny_sd1_file(models_dir: Path, *, seed: int = 0) -> Path:
     c = sd1_layout_components(seed)
     tensors = {**unet_to_ldm(c["unet"].state_dict(), dict(c["unet"].config)), **vae_to_ldm(c["vae"].state_dict()),
                **clip_to_ldm(c["text_encoder"].state_dict(), "cond_stage_model.transformer.")}
-    return _atomic_file(Path(models_dir) / "tiny-sd1.safetensors", lambda p: _save_tensors(tensors, p, {"format": "pt"}))
+    return _atomic_file(Path(models_dir) / "tiny-sd1.safetensors",
+                        lambda p: _save_tensors(tensors, p, {"format": "pt"}))
 
 
 def build_tiny_vae(models_dir: Path, *, seed: int = 7) -> tuple[Path, Path]:
@@ -172,7 +174,8 @@ def build_tiny_vae(models_dir: Path, *, seed: int = 7) -> tuple[Path, Path]:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         vae = _vae()
-    folder = _atomic_dir(Path(models_dir) / "vae" / "tiny-vae", lambda d: vae.save_pretrained(d, safe_serialization=True))
+    folder = _atomic_dir(Path(models_dir) / "vae" / "tiny-vae",
+                         lambda d: vae.save_pretrained(d, safe_serialization=True))
     tensors = {k[len("first_stage_model."):]: v for k, v in vae_to_ldm(vae.state_dict()).items()}
     single = _atomic_file(Path(models_dir) / "vae" / "tiny-vae.safetensors", lambda p: _save_tensors(tensors, p))
     return folder, single

@@ -265,8 +265,8 @@ def _lora(header: SafetensorsHeader, det: Detection) -> None:
     kohya = any(k.startswith(("lora_unet_", "lora_te")) for k in keys)
     det.variant = "kohya" if kohya else "diffusers"
     det.evidence.append(f"{'kohya-ss' if kohya else 'diffusers/peft'} LoRA key names ({len(keys)} tensors)")
-    if any(k.startswith(("lora_te2_", "text_encoder_2.")) for k in keys) or any(
-            k.startswith(("lora_unet_input_blocks", "lora_unet_output_blocks", "lora_unet_middle_block")) for k in keys):
+    sgm_blocks = ("lora_unet_input_blocks", "lora_unet_output_blocks", "lora_unet_middle_block")
+    if any(k.startswith(("lora_te2_", "text_encoder_2.")) for k in keys) or any(k.startswith(sgm_blocks) for k in keys):
         det.family = "sdxl"
         det.evidence.append("has a second text encoder / SGM block names: SDXL")
     elif any(k.startswith(("transformer.single_transformer_blocks", "lora_transformer_single")) for k in keys):
@@ -328,8 +328,8 @@ def _vae_file(header: SafetensorsHeader, det: Detection) -> None:
     det.type = "vae"
     shape = header.shape("quant_conv.weight") or header.shape("encoder.conv_out.weight")
     latent = shape[0] // 2 if shape else None
-    det.evidence.append(f"VAE keys (encoder/decoder{', LDM names' if 'encoder.down.0.block.0.conv1.weight' in header.tensors else ''}); "
-                        f"{latent} latent channels")
+    ldm = "encoder.down.0.block.0.conv1.weight" in header.tensors
+    det.evidence.append(f"VAE keys (encoder/decoder{', LDM names' if ldm else ''}); {latent} latent channels")
     architecture = header.metadata.get("modelspec.architecture", "")
     hints = {"stable-diffusion-xl": "sdxl", "stable-diffusion-v1": "sd1", "stable-diffusion-v2": "sd2",
              "stable-diffusion-v3": "sd3", "flux": "flux"}

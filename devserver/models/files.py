@@ -115,7 +115,8 @@ def read_header(path: Path) -> SafetensorsHeader:
     try:
         header = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelFileError("header_not_json", "The header is not valid JSON: this is not a safetensors file.") from exc
+        raise ModelFileError("header_not_json",
+                             "The header is not valid JSON: this is not a safetensors file.") from exc
     if not isinstance(header, dict):
         raise ModelFileError("header_not_json", "The header is not a JSON object.")
     metadata = header.pop("__metadata__", None) or {}

@@ -221,7 +221,8 @@ class ModelRegistry:
     def _match_parts(self, records: dict[str, ModelRecord]) -> None:
         """Families of LoRAs/ControlNets with unusual widths from the checkpoints they fit; config sources of
         single-file checkpoints."""
-        folders = [r for r in records.values() if r.detection.type == "checkpoint" and r.detection.format == "diffusers"]
+        folders = [r for r in records.values()
+                   if r.detection.type == "checkpoint" and r.detection.format == "diffusers"]
         for record in records.values():
             det = record.detection
             if det.type in ("lora", "controlnet") and det.family == "unknown" and det.fingerprint:

@@ -236,9 +236,10 @@ class ModelService:
         total = sum(r["total_ms"] for r in rows)
         return UsageStats(runs=runs, last_used=max((r["last_used"] for r in rows), default=None),
                           mean_generation_ms=round(total / runs, 1) if runs else None,
-                          per_output_config={r["output_config"]: {"runs": r["runs"],
-                                                                  "mean_generation_ms": round(r["total_ms"] / r["runs"], 1)}
-                                             for r in rows})
+                          per_output_config={
+                              r["output_config"]: {"runs": r["runs"],
+                                                   "mean_generation_ms": round(r["total_ms"] / r["runs"], 1)}
+                              for r in rows})
 
     @staticmethod
     def _bench_summary(bench: dict[str, Any] | None) -> BenchmarkSummary | None:
@@ -659,8 +660,8 @@ class ModelService:
         if status.result is not None:
             return status.result
         error = status.error or ModelJobError(code="canceled", message="The job was canceled.")
-        raise ApiError(error.message, code=error.code, status=409 if error.code in ("canceled", "model_in_use") else 500,
-                       details={"job_id": accepted.job_id})
+        status_code = 409 if error.code in ("canceled", "model_in_use", "model_unloaded") else 500
+        raise ApiError(error.message, code=error.code, status=status_code, details={"job_id": accepted.job_id})
 
     def benchmark_model(self, req: BenchmarkModelRequest) -> ModelJobAccepted | BenchmarkModelResponse:
         """Queue a benchmark (FIFO with learners' runs); with wait_for_completion, wait for its result.

@@ -20,7 +20,8 @@ def test_benchmark_is_a_job_with_progress_and_stored_results(live):
     types = [e.type for e in events]
     assert types[0] == "queued" and types[1] == "started" and types[-1] == "complete"
     progress = [e.data for e in events if e.type == "progress"]
-    assert progress[-1]["step"] == progress[-1]["total_steps"] == 6  # 2 resolutions x 1 run x 3 PNDM timesteps (2 steps + 1)
+    # 2 resolutions x 1 run x 3 PNDM timesteps (PNDM runs steps + 1)
+    assert progress[-1]["step"] == progress[-1]["total_steps"] == 6
     assert [p["percent"] for p in progress] == sorted(p["percent"] for p in progress)
     result = events[-1].data["result"]
     assert [r["resolution"] for r in result["results"]] == ["64x64", "128x128"]

@@ -97,7 +97,8 @@ def test_list_distributions_filters_sorting_and_pages(client):
     assert not {m["id"] for m in page1["models"]} & {m["id"] for m in page2["models"]}
 
     found = client.get("/api/models", query_string={"search_query": "CONTROLNET"}).json
-    assert {m["id"] for m in found["models"]} == {"controlnet:tiny-controlnet", "controlnet:tiny-controlnet.safetensors"}
+    assert {m["id"] for m in found["models"]} == {"controlnet:tiny-controlnet",
+                                                  "controlnet:tiny-controlnet.safetensors"}
 
 
 def test_list_details_and_metrics(client):
