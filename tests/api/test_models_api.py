@@ -436,3 +436,15 @@ def test_pascal_case_requests_work_for_the_worker_protocol(app):
     assert [m.id for m in listed.models] == ["loras:tiny-lora.safetensors"]
     got = service.get_model(GetModelRequest.model_validate({"ModelId": "tiny_sd", "IncludeMetadata": False}))
     assert got.model.id == "tiny-sd" and got.model.metadata is None
+
+
+def test_usage_history_counts_learners_images_per_output_config(client):
+    body = {"prompt": "a blue bird", "language": "en", "seed": 3, "parameters": {"width": 64, "height": 64, "steps": 2}}
+    for _ in range(2):
+        assert client.post("/api/schema/pipeline/generation", json=body).status_code == 200
+    usage = client.get("/api/models/tiny-sd").json["usage_stats"]
+    assert usage["runs"] == 2
+    assert usage["mean_generation_ms"] > 0 and usage["last_used"]
+    assert usage["per_output_config"]["tiny_sd"]["runs"] == 2
+    status = client.get("/api/models/tiny-sd/status").json
+    assert status["performance_metrics"]["runs"] == 2

@@ -118,3 +118,16 @@ def test_admin_token_is_kept_in_session_storage(studio: Studio):
     assert page.evaluate("() => localStorage.getItem('devserver.adminToken')") is None
     page.reload()
     expect(page.get_by_label("Admin-Token")).to_have_value("teacher-secret")
+
+
+def test_models_page_has_no_serious_accessibility_violations(studio: Studio):
+    from tests.e2e.test_accessibility import axe_violations
+
+    page = studio.page
+    studio.open("/models")
+    expect(row(page, "tiny-sd")).to_be_visible()
+    assert axe_violations(studio) == []
+    with page.expect_response(re.compile(r"/api/models/vae(:|%3A)tiny-vae/validate$")):
+        row(page, "vae:tiny-vae").get_by_role("button", name="tiny-vae prüfen").click()
+    expect(page.get_by_test_id("validation-results")).to_be_visible()
+    assert axe_violations(studio) == []
