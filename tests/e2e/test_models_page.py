@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.e2e.studio import TIMEOUT_MS, Studio
 
@@ -85,10 +85,20 @@ def test_teacher_manages_models(studio: Studio):
     expect(results).to_be_in_viewport()
     shot(page, "validate")
 
-    # 5. benchmark: queued job, progress bar, then a chart of seconds per image for each resolution
+    # 5. benchmark: queued job, progress bar (its event stream held back until we have seen the bar), then a chart
+    #    of seconds per image for each resolution
+    held: list[Route] = []
+    page.route("**/api/runs/*/events", lambda route: held.append(route))
     with page.expect_response(re.compile(r"/api/models/tiny-sd/benchmark$")) as answer:
         tiny.get_by_role("button", name="Benchmark für tiny-sd").click()
     assert answer.value.status == 202, answer.value.text()
+    bar = page.get_by_test_id("model-details").get_by_role("progressbar")
+    expect(bar).to_be_visible()
+    expect(bar).to_have_attribute("aria-valuenow", "0")
+    expect(page.get_by_test_id("models-notice")).to_contain_text("in der Warteschlange")
+    shot(page, "benchmark-running")
+    assert len(held) == 1
+    held[0].continue_()
     chart = page.get_by_test_id("benchmark-chart")
     expect(chart).to_be_visible(timeout=TIMEOUT_MS)
     expect(chart.locator("rect")).to_have_count(3)

@@ -15,6 +15,8 @@ export interface ModelsNotice {
   params: Record<string, string | number>
   /** The server's own sentence (English), for "Technische Details". */
   detail?: string
+  /** A model that a running job uses: the page offers to unload it anyway (the job stops at its step). */
+  forceUnload?: string
 }
 
 /** A benchmark job followed by the page. */
@@ -66,6 +68,7 @@ export function useModels(token: () => string | null, api: ModelsApi = modelsApi
       key: known.includes(error.code) ? `models.errors.${error.code}` : 'models.errors.other',
       params: { action, model: id },
       detail: error.message,
+      forceUnload: error.code === 'model_in_use' && action === 'unload' ? id : undefined,
     }
   }
 

@@ -238,6 +238,7 @@ const de = {
     actions: {
       load: 'Laden', loading: 'Lädt …', unload: 'Entladen', unloading: 'Entlädt …', validate: 'Prüfen', benchmark: 'Benchmark',
       loadNamed: '{name} laden', unloadNamed: '{name} entladen', validateNamed: '{name} prüfen', benchmarkNamed: 'Benchmark für {name}',
+      forceUnload: 'Trotzdem entladen (das laufende Bild bricht nach dem aktuellen Schritt ab)',
     },
     details: { close: 'Schließen', detection: 'Erkannt:', outputConfigs: 'Genutzt von: {list}', validation: 'Prüfergebnis', score: 'Kompatibilität: {score} %' },
     checks: { status: { pass: 'ok', fail: 'Fehler', warn: 'Hinweis', skip: 'übersprungen' } },

@@ -232,6 +232,7 @@ const en: typeof de = {
     actions: {
       load: 'Load', loading: 'Loading …', unload: 'Unload', unloading: 'Unloading …', validate: 'Validate', benchmark: 'Benchmark',
       loadNamed: 'Load {name}', unloadNamed: 'Unload {name}', validateNamed: 'Validate {name}', benchmarkNamed: 'Benchmark {name}',
+      forceUnload: 'Unload anyway (the running image stops after its current step)',
     },
     details: { close: 'Close', detection: 'Detected:', outputConfigs: 'Used by: {list}', validation: 'Validation', score: 'Compatibility: {score} %' },
     checks: { status: { pass: 'ok', fail: 'failed', warn: 'note', skip: 'skipped' } },
