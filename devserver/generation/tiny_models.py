@@ -43,10 +43,10 @@ SDXL_VAE_SCALING = 0.13025
 """``scaling_factor`` of the SDXL VAE (its config.json); SD 1.x/2.x VAEs use 0.18215."""
 
 
-def _text_config(tokenizer, *, layers: int = 2, projection_dim: int = 32):  # type: ignore[no-untyped-def]
+def _text_config(tokenizer, *, layers: int = 2, projection_dim: int = 32, hidden: int = 32):  # type: ignore[no-untyped-def]
     from transformers import CLIPTextConfig
 
-    return CLIPTextConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=37, num_hidden_layers=layers,
+    return CLIPTextConfig(vocab_size=len(tokenizer), hidden_size=hidden, intermediate_size=37, num_hidden_layers=layers,
                           num_attention_heads=4, max_position_embeddings=tokenizer.model_max_length,
                           bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
                           pad_token_id=tokenizer.pad_token_id, projection_dim=projection_dim)
@@ -64,7 +64,9 @@ def _vae(scaling_factor: float = 0.18215):  # type: ignore[no-untyped-def]
 def sdxl_components(seed: int = 0) -> dict:
     """Components of a tiny SDXL pipeline with the real SDXL UNet layout (3 levels, 2 layers, text-time embedding).
 
-    Text encoder 2 has 10 layers (SDXL's OpenCLIP-bigG has 32): key ``resblocks.9`` is what detectors look for.
+    Text encoder 2 has 10 layers (SDXL's OpenCLIP-bigG has 32): key ``resblocks.9`` is what detectors look for;
+    it is wider than text encoder 1 (64 vs 32, as 1280 vs 768 in SDXL), which is how diffusers' single-file loader
+    tells the two encoders apart.
     """
     import torch
     from diffusers import EulerDiscreteScheduler, UNet2DConditionModel
@@ -74,7 +76,7 @@ def sdxl_components(seed: int = 0) -> dict:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         text_encoder = CLIPTextModel(_text_config(tokenizer))
-        text_encoder_2 = CLIPTextModelWithProjection(_text_config(tokenizer_2, layers=10))
+        text_encoder_2 = CLIPTextModelWithProjection(_text_config(tokenizer_2, layers=10, hidden=64))
         unet = UNet2DConditionModel(
             sample_size=128, in_channels=4, out_channels=4, block_out_channels=(32, 64, 64), layers_per_block=2,
             down_block_types=("DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"),
@@ -82,7 +84,7 @@ def sdxl_components(seed: int = 0) -> dict:
             attention_head_dim=(2, 4, 4), use_linear_projection=True, addition_embed_type="text_time",
             addition_time_embed_dim=8, transformer_layers_per_block=(1, 1, 1),
             projection_class_embeddings_input_dim=80,  # 6 time ids * 8 + 32 pooled text embedding
-            cross_attention_dim=64)  # text_encoder hidden 32 + text_encoder_2 hidden 32
+            cross_attention_dim=96)  # text_encoder hidden 32 + text_encoder_2 hidden 64
         vae = _vae(SDXL_VAE_SCALING)
     return dict(vae=vae, text_encoder=text_encoder, text_encoder_2=text_encoder_2, tokenizer=tokenizer,
                 tokenizer_2=tokenizer_2, unet=unet, scheduler=EulerDiscreteScheduler(**SDXL_SCHEDULER))

@@ -448,3 +448,24 @@ def test_usage_history_counts_learners_images_per_output_config(client):
     assert usage["per_output_config"]["tiny_sd"]["runs"] == 2
     status = client.get("/api/models/tiny-sd/status").json
     assert status["performance_metrics"]["runs"] == 2
+
+
+def test_a_single_file_checkpoint_loads_with_the_configs_of_its_folder(client, app, tiny_model_dir):
+    # tiny-sdxl.safetensors holds the weights of tiny-sdxl/ under SGM key names; it loads offline with that
+    # folder's configs and tokenizers, and draws the same image
+    model = client.get("/api/models/tiny-sdxl.safetensors").json
+    assert "the configs of tiny-sdxl" in model["requirements"]["needs"]
+    for model_id in ("tiny-sdxl.safetensors", "tiny-sdxl"):
+        res = client.post(f"/api/models/{model_id}/load")
+        assert res.status_code == 200, res.json
+    cache = app.extensions["devserver"].generation.cache
+    single = cache.get(str(tiny_model_dir / "tiny-sdxl.safetensors")).obj
+    folder = cache.get(str(tiny_model_dir / "tiny-sdxl")).obj
+
+    def draw(pipe):
+        return pipe("a cat", height=64, width=64, num_inference_steps=2,
+                    generator=torch.Generator("cpu").manual_seed(1)).images[0].tobytes()
+
+    assert draw(single) == draw(folder)
+    for model_id in ("tiny-sdxl.safetensors", "tiny-sdxl"):
+        client.post(f"/api/models/{model_id}/unload")
