@@ -469,3 +469,21 @@ def test_a_single_file_checkpoint_loads_with_the_configs_of_its_folder(client, a
     assert draw(single) == draw(folder)
     for model_id in ("tiny-sdxl.safetensors", "tiny-sdxl"):
         client.post(f"/api/models/{model_id}/unload")
+
+
+def test_a_preview_image_comes_from_an_upload(client):
+    from tests.support.images import make_png
+
+    upload = client.post("/api/media/upload/image", data={"file": (__import__("io").BytesIO(make_png()), "p.png")},
+                         content_type="multipart/form-data")
+    assert upload.status_code == 200, upload.json
+    res = client.patch("/api/models/tiny-sdxl/metadata", json={"metadata": {"preview_image_id": upload.json["image_id"]}})
+    assert res.status_code == 200
+    assert res.json["updated_fields"] == ["preview_image_id"]
+    url = res.json["updated_model"]["metadata"]["preview_url"]
+    assert url == "/api/models/tiny-sdxl/preview"
+    image = client.get(url)
+    assert image.status_code == 200 and image.mimetype == "image/png"
+    assert client.get("/api/models/tiny-sd/preview").status_code == 404
+    bad = client.patch("/api/models/tiny-sd/metadata", json={"metadata": {"preview_image_id": "../etc/passwd"}})
+    assert bad.status_code == 400
