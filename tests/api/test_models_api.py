@@ -474,10 +474,13 @@ def test_a_single_file_checkpoint_loads_with_the_configs_of_its_folder(client, a
 def test_a_preview_image_comes_from_an_upload(client):
     from tests.support.images import make_png
 
-    upload = client.post("/api/media/upload/image", data={"file": (__import__("io").BytesIO(make_png()), "p.png")},
+    import io
+
+    upload = client.post("/api/media/upload/image", data={"file": (io.BytesIO(make_png()), "p.png")},
                          content_type="multipart/form-data")
     assert upload.status_code == 200, upload.json
-    res = client.patch("/api/models/tiny-sdxl/metadata", json={"metadata": {"preview_image_id": upload.json["image_id"]}})
+    res = client.patch("/api/models/tiny-sdxl/metadata",
+                       json={"metadata": {"preview_image_id": upload.json["image_id"]}})
     assert res.status_code == 200
     assert res.json["updated_fields"] == ["preview_image_id"]
     url = res.json["updated_model"]["metadata"]["preview_url"]
