@@ -15,6 +15,8 @@ from rapidfuzz import fuzz
 FIELD_WEIGHTS = {"name": 1.0, "tags": 0.9, "author": 0.8, "version": 0.7, "description": 0.7}
 MIN_RELEVANCE = 0.55
 """Hits below this relevance are dropped."""
+MIN_FUZZY_CHARS = 4
+"""Queries shorter than this match exactly (as substrings) only."""
 MIN_FUZZY = 0.65
 """A fuzzy (not exact) field match counts only from this partial_ratio / 100 on (a swapped pair of letters in a
 four-letter word scores 0.67)."""
@@ -48,6 +50,8 @@ def match_field(query: str, field: str, text: str) -> FieldMatch | None:
             ranges.append([position, position + len(word)])
     if ranges:
         return FieldMatch(field, text, 0.85, sorted(ranges))
+    if len(needle) < MIN_FUZZY_CHARS:
+        return None  # "vae" must not fuzzily match "safetensors"
     score = fuzz.partial_ratio(needle, lower) / 100
     if score < MIN_FUZZY:
         return None

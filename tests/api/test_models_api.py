@@ -490,3 +490,8 @@ def test_a_preview_image_comes_from_an_upload(client):
     assert client.get("/api/models/tiny-sd/preview").status_code == 404
     bad = client.patch("/api/models/tiny-sd/metadata", json={"metadata": {"preview_image_id": "../etc/passwd"}})
     assert bad.status_code == 400
+
+
+def test_short_queries_match_exactly_only(client):
+    res = client.get("/api/models/search", query_string={"query": "vae"}).json
+    assert {r["model"]["id"] for r in res["results"]} == {"vae:tiny-vae", "vae:tiny-vae.safetensors"}
