@@ -1,7 +1,10 @@
 """Stage 4 image generation with diffusers: model sources, a pipeline cache, txt2img and img2img.
 
-One :class:`DiffusersBackend` per server keeps loaded pipelines keyed by (model id, pipeline kind):
-weights are read from disk once per model; the img2img pipeline is derived from the txt2img one
+One :class:`DiffusersBackend` per server keeps loaded models in one cache (:mod:`.cache`) keyed by their
+source (folder or file), so the model registry's explicit load/unload (:meth:`DiffusersBackend.load`,
+:meth:`DiffusersBackend.unload`) and learners' generation share the same entries; it evicts least recently used
+idle models under a byte budget and never one a running job uses (a forced unload stops that job at its current
+diffusion step). Weights are read from disk once per model; the img2img pipeline is derived from the txt2img one
 with ``from_pipe``, which shares its components
 (https://huggingface.co/docs/diffusers/using-diffusers/loading#reuse-a-pipeline). Every run gets a
 fresh scheduler built from the model's own scheduler config, and a CPU ``torch.Generator`` seeded
