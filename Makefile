@@ -17,7 +17,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 .PHONY: run test dev bench setup frontend chromium schemas clean
 
 run: setup frontend
-	$(VENV)/bin/devserver models build-tiny
+	$(VENV)/bin/devserver models build-tiny --all
 	$(VENV)/bin/devserver serve
 
 test: setup frontend chromium
@@ -35,15 +35,17 @@ bench: setup
 	$(PY) -m bench.bench_generation
 	$(PY) -m bench.bench_upload
 	$(PY) -m bench.bench_progress
+	$(PY) -m bench.bench_models
 
 setup: $(VENV)/.installed
 
 # torch is installed first and pinned (constraints.txt) so nothing pulls the multi-GB CUDA build.
-$(VENV)/.installed: pyproject.toml constraints.txt
+$(VENV)/.installed: pyproject.toml constraints.txt requirements-nodeps.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -c constraints.txt torch==2.13.0
 	$(PIP) install --quiet -c constraints.txt -e ".[test]"
+	$(PIP) install --quiet --no-deps -r requirements-nodeps.txt
 	touch $@
 
 frontend: $(FRONTEND)/dist/index.html

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,11 +53,13 @@ def wait_for_health(url: str, proc: subprocess.Popen, timeout_s: float = 120.0) 
 
 
 @contextmanager
-def running_server(*, threads: int | None = None) -> Iterator[BenchServer]:
+def running_server(*, threads: int | None = None,
+                   prepare_models: Callable[[Path], None] | None = None) -> Iterator[BenchServer]:
     """Build the tiny model, start ``devserver serve`` on a free port with temp exports, stop it afterwards.
 
     Args:
         threads: ``--threads`` for gunicorn (open event streams each hold one); None keeps the default.
+        prepare_models: called with the models folder before the server starts (to add more models).
     Yields:
         the server; its log is written to ``server.log`` in the temp folder (printed if start-up fails).
     """
@@ -66,6 +68,8 @@ def running_server(*, threads: int | None = None) -> Iterator[BenchServer]:
     with tempfile.TemporaryDirectory() as tmp:
         models = Path(tmp) / "models"
         build_tiny_sd(models / "tiny-sd")
+        if prepare_models is not None:
+            prepare_models(models)
         port = free_port()
         env = dict(os.environ, DEVSERVER_EXPORTS_DIR=str(Path(tmp) / "exports"), DEVSERVER_MODELS_DIR=str(models),
                    DEVSERVER_PORT=str(port), DEVSERVER_DEVICE="cpu", HF_HUB_OFFLINE="1")

@@ -83,6 +83,10 @@ def warm_up_default_model(app) -> None:  # type: ignore[no-untyped-def]
     services = app.extensions["devserver"]
     output_config = services.registry.output_config(services.settings.default_output_config)
     try:
+        services.models.refresh()  # the model registry scans the models folder at start-up
+    except Exception:  # noqa: BLE001 - logged; GET /api/models scans again on first use
+        logging.getLogger(__name__).warning("scanning the models folder failed", exc_info=True)
+    try:
         services.generation.warm_up(model_ref(output_config))
     except Exception:  # noqa: BLE001 - logged; a request will report the problem to the learner
         logging.getLogger(__name__).warning("warm-up of %s failed", output_config.id, exc_info=True)
@@ -131,7 +135,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_models_build_tiny(args: argparse.Namespace) -> int:
-    """Build the tiny random-weight Stable Diffusion into <models>/tiny-sd."""
+    """Build the tiny random-weight Stable Diffusion into <models>/tiny-sd and, with --all, the tiny SDXL, SD 1.x
+    single file, VAE, LoRA, ControlNet and upscaler the model registry recognises (devserver.generation.tiny_models)."""
     from devserver.generation.tiny import build_tiny_sd, ensure_tiny_sd
 
     settings = _settings(args)
@@ -145,6 +150,11 @@ def cmd_models_build_tiny(args: argparse.Namespace) -> int:
     else:
         ensure_tiny_sd(settings.resolved_models_dir)
     print(target)
+    if args.all:
+        from devserver.generation.tiny_models import build_all_tiny
+
+        for path in build_all_tiny(settings.resolved_models_dir, force=args.force)[1:]:
+            print(path)
     return 0
 
 
@@ -227,6 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     models = sub.add_parser("models", help="model management").add_subparsers(dest="models_command", required=True)
     tiny = models.add_parser("build-tiny", help="build the tiny offline model")
     tiny.add_argument("--force", action="store_true", help="rebuild even if present")
+    tiny.add_argument("--all", action="store_true",
+                      help="also build tiny SDXL, SD 1.x single file, VAE, LoRA, ControlNet and upscaler")
     tiny.set_defaults(func=cmd_models_build_tiny)
 
     configs = sub.add_parser("configs", help="configs").add_subparsers(dest="configs_command", required=True)

@@ -14,6 +14,9 @@ from devserver.jobs.queue import JobQueue
 from devserver.jobs.store import JobStore
 from devserver.llm.base import LlmBackend
 from devserver.llm.factory import build_llm_backend
+from devserver.models.registry import ModelRegistry
+from devserver.models.service import MODEL_JOB_KINDS, ModelService
+from devserver.models.store import ModelStore
 from devserver.pipeline.loader import SchemaRegistry
 from devserver.pipeline.orchestrator import Orchestrator
 from devserver.safety.filters import SafetyFilter
@@ -35,6 +38,7 @@ class Services:
     uploads: UploadStore
     orchestrator: Orchestrator
     queue: JobQueue
+    models: ModelService
 
 
 def build_services(settings: Settings, *, generation_backend: DiffusersBackend | None = None,
@@ -54,7 +58,8 @@ def build_services(settings: Settings, *, generation_backend: DiffusersBackend |
     llm = llm_backend or build_llm_backend(settings)
     generation = generation_backend or DiffusersBackend(
         device=settings.device, models_dir=settings.resolved_models_dir,
-        allow_downloads=settings.allow_model_downloads, threads=settings.torch_threads)
+        allow_downloads=settings.allow_model_downloads, threads=settings.torch_threads,
+        cache_bytes=settings.model_cache_bytes)
     recorder = RunRecorder(settings.runs_dir)
     retention_h = settings.upload_retention_hours
     uploads = UploadStore(settings.uploads_dir, max_bytes=settings.upload_max_bytes,
@@ -65,8 +70,14 @@ def build_services(settings: Settings, *, generation_backend: DiffusersBackend |
                                 generation=generation, recorder=recorder, uploads=uploads)
     queue = JobQueue(bus=EventBus(JobStore(settings.exports_dir / "queue.sqlite3")), orchestrator=orchestrator,
                      recorder=recorder, concurrency=settings.queue_concurrency)
+    models = ModelService(registry=ModelRegistry(settings.resolved_models_dir, registry.output_configs),
+                          store=ModelStore(settings.exports_dir / "models.sqlite3"), backend=generation, queue=queue,
+                          uploads=uploads, previews_dir=settings.exports_dir / "model_previews")
+    for kind in MODEL_JOB_KINDS:  # benchmark/optimize/load run as jobs, FIFO with learners' runs
+        queue.handlers[kind] = models.run_job
+    orchestrator.usage_listener = models.record_usage
     return Services(settings=settings, registry=registry, safety=safety, llm=llm, generation=generation,
-                    recorder=recorder, uploads=uploads, orchestrator=orchestrator, queue=queue)
+                    recorder=recorder, uploads=uploads, orchestrator=orchestrator, queue=queue, models=models)
 
 
 def get_services() -> Services:

@@ -115,6 +115,11 @@ class Settings(BaseSettings):
     )
     sse_heartbeat_s: float = Field(15.0, gt=0, le=300, description="Seconds between SSE/WebSocket heartbeats.")
 
+    model_cache_bytes: int | None = Field(
+        None, ge=0,
+        description="Memory budget of loaded models in bytes (LRU: loading past it evicts the least recently used "
+        "idle model). Unset: measured, half of the available RAM at start on CPU, 80 % of GPU memory on CUDA.")
+
     @field_validator("cors_origins")
     @classmethod
     def _no_wildcard(cls, origins: list[str]) -> list[str]:

@@ -23,13 +23,16 @@ pytest_plugins = ["tests.support.fake_llm"]
 
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny random-weight Stable Diffusion, built once per session into a temp models folder.
+    """The tiny random-weight Stable Diffusion, built once per session into a temp models folder, with the other
+    tiny models the model registry recognises (tiny SDXL, SD 1.x single file, VAE, LoRA, ControlNet, upscaler).
 
     Returns the models folder (the pipeline itself is at ``<dir>/tiny-sd``)."""
     from devserver.generation.tiny import build_tiny_sd
+    from devserver.generation.tiny_models import build_all_tiny
 
     models_dir = tmp_path_factory.mktemp("models")
     build_tiny_sd(models_dir / "tiny-sd")
+    build_all_tiny(models_dir)
     return models_dir
 
 

@@ -83,6 +83,8 @@ def ws_message(event: JobEvent) -> BaseModel | None:
         return WsProgressUpdate(type="progress_update", progress=round(data["percent"] / 100, 4), status="running",
                                 step=data["step"], total_steps=data["total_steps"], **common)
     if event.type == "complete":
+        if "media_output" not in data:  # a model job (benchmark/optimize/load): no image to announce
+            return None
         return WsGenerationComplete(type="generation_complete", media_output=data["media_output"], **common)
     if event.type == "error":
         return WsGenerationError(type="generation_error", error=data["error"], **common)

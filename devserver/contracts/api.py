@@ -489,3 +489,8 @@ API_MODELS: tuple[type[BaseModel], ...] = (
 from devserver.contracts.jobs import JOB_MODELS  # noqa: E402
 
 API_MODELS += JOB_MODELS
+
+# The model-management models (seed 001) are a leaf module of their own.
+from devserver.contracts.models import MODEL_MODELS  # noqa: E402
+
+API_MODELS += MODEL_MODELS

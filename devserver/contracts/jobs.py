@@ -23,8 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from devserver.contracts.common import RunStatus
 
-JobKind = Literal["execute", "generation"]
-"""Which pipeline call a job runs: stages 1-4 (``/execute``) or 3c-4 (``/generation``)."""
+JobKind = Literal["execute", "generation", "model_benchmark", "model_optimize", "model_load"]
+"""Which pipeline call a job runs: stages 1-4 (``/execute``) or 3c-4 (``/generation``); or a model job
+(benchmark, optimize, load: ``devserver.models.service``), queued FIFO with learners' runs."""
 ActiveStatus = Literal["queued", "running"]
 TERMINAL_STATUSES: frozenset[str] = frozenset({"success", "blocked", "error", "canceled"})
 """Statuses a job never leaves."""

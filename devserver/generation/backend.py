@@ -1,7 +1,10 @@
 """Stage 4 image generation with diffusers: model sources, a pipeline cache, txt2img and img2img.
 
-One :class:`DiffusersBackend` per server keeps loaded pipelines keyed by (model id, pipeline kind):
-weights are read from disk once per model; the img2img pipeline is derived from the txt2img one
+One :class:`DiffusersBackend` per server keeps loaded models in one cache (:mod:`.cache`) keyed by their
+source (folder or file), so the model registry's explicit load/unload (:meth:`DiffusersBackend.load`,
+:meth:`DiffusersBackend.unload`) and learners' generation share the same entries; it evicts least recently used
+idle models under a byte budget and never one a running job uses (a forced unload stops that job at its current
+diffusion step). Weights are read from disk once per model; the img2img pipeline is derived from the txt2img one
 with ``from_pipe``, which shares its components
 (https://huggingface.co/docs/diffusers/using-diffusers/loading#reuse-a-pipeline). Every run gets a
 fresh scheduler built from the model's own scheduler config, and a CPU ``torch.Generator`` seeded
@@ -26,12 +29,15 @@ from PIL import Image
 
 from devserver.errors import (
     ApiError,
+    ConflictError,
     GenerationCanceledError,
     GenerationError,
     OutputConfigUnavailableError,
     RequestValidationError,
 )
+from devserver.generation.cache import CacheEntry, ModelCache, module_bytes, rss_bytes
 from devserver.generation.device import dtype_name, prepare_libraries, resolve_device
+from devserver.generation.loading import LoadSpec, apply_configuration, load_object, precision_for
 from devserver.generation.schedulers import make_scheduler, scheduler_name, validate_scheduler_name
 from devserver.generation.tiny import TINY_SD_FOLDER, ensure_tiny_sd
 
@@ -153,6 +159,57 @@ class _Loaded:
     source: _Source
 
 
+class ModelInUseError(ApiError):
+    """409: the model is used by a running job; unload it with ``force`` (the job stops at its current step)."""
+
+    status = 409
+    code = "model_in_use"
+
+
+class ModelUnloadedError(ApiError):
+    """409: an admin unloaded the model (force) while this run was generating; it stopped at a step boundary."""
+
+    status = 409
+    code = "model_unloaded"
+
+
+class MemoryBudgetError(ApiError):
+    """409: the model does not fit the memory budget even after evicting every idle model (``force`` loads anyway)."""
+
+    status = 409
+    code = "model_memory_budget_exceeded"
+
+
+@dataclass
+class LoadOutcome:
+    """What :meth:`DiffusersBackend.load` did.
+
+    Attributes:
+        entry: the cache entry (loaded now or before).
+        already_loaded: it was in the cache before the call.
+        evicted: labels of the idle models unloaded to make room.
+        applied: optimizations active now.
+        warnings: what was not applied and why, budget notes.
+    """
+
+    entry: CacheEntry
+    already_loaded: bool
+    evicted: list[str]
+    applied: list[str]
+    warnings: list[str]
+
+
+@dataclass
+class UnloadOutcome:
+    """What :meth:`DiffusersBackend.unload` did (times in ms, sizes in bytes)."""
+
+    was_loaded: bool
+    freed_bytes: int
+    unload_time_ms: int
+    interrupted_jobs: int
+    cache_cleared: bool
+
+
 def fit_img2img_size(input_wh: tuple[int, int], box_wh: tuple[int, int]) -> tuple[int, int]:
     """Output size of img2img: the input's aspect ratio with its longest side = the box's longest side.
 
@@ -216,14 +273,15 @@ class DiffusersBackend:
     """
 
     def __init__(self, *, device: str = "auto", models_dir: Path, allow_downloads: bool = False,
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, cache_bytes: int | None = None) -> None:
         self._requested_device = device
         self._device: str | None = None
         self.models_dir = Path(models_dir)
         self.allow_downloads = allow_downloads
         self.threads = threads
-        self._pipes: dict[tuple[str, PipelineKind], _Loaded] = {}
-        self._load_lock = threading.Lock()
+        self.cache = ModelCache(cache_bytes, lambda: self.device)
+        """Loaded models by source (folder/file path or hub id), LRU under ``cache_bytes`` (None: measured)."""
+        self._load_lock = threading.RLock()
         self._run_lock = threading.Lock()
         self._load_count = 0
 
@@ -295,8 +353,12 @@ class DiffusersBackend:
         return self._load_count
 
     def loaded_models(self) -> list[str]:
-        """Keys of the cached pipelines, ``"<model id>:<kind>"`` (``"tiny_sd:txt2img"``); never waits for a load."""
-        return [f"{model_id}:{kind}" for model_id, kind in list(self._pipes)]
+        """Keys of the cached pipelines, ``"<label>:<kind>"`` (``"tiny_sd:txt2img"``); never waits for a load."""
+        keys = []
+        for entry in self.cache.entries():
+            if entry.kind == "pipeline":
+                keys += [f"{entry.label}:txt2img"] + [f"{entry.label}:{kind}" for kind in entry.derived]
+        return keys
 
     def warm_up(self, model: ModelRef) -> None:
         """Load `model`'s txt2img pipeline into the cache without generating.
@@ -307,16 +369,55 @@ class DiffusersBackend:
         """
         self._pipeline(model, "txt2img")
 
+    def cache_key(self, model: ModelRef) -> str | None:
+        """The cache key of `model`'s weights (its source location), None when no source is available."""
+        source = self._resolve(model)
+        return _entry_key(model, source) if isinstance(source, _Source) else None
+
     def _pipeline(self, model: ModelRef, kind: PipelineKind) -> _Loaded:
         """The cached pipeline for (model, kind), loading (txt2img) or deriving (img2img) it on first use."""
+        entry = self._pipeline_entry(model, kind)
+        pipe = entry.obj if kind == "txt2img" else entry.derived[kind]
+        return _Loaded(pipe, entry.scheduler, _Source("local_dir", entry.key, entry.source_label or entry.label))
+
+    def _pipeline_entry(self, model: ModelRef, kind: PipelineKind, *, acquire: bool = False) -> CacheEntry:
+        """The cache entry of `model`'s pipeline (loaded on first use, img2img derived), optionally marked in use."""
         with self._load_lock:
-            key = (model.id, kind)
-            if key not in self._pipes:
-                base = self._pipes.get((model.id, "txt2img")) or self._load(model)
-                self._pipes[(model.id, "txt2img")] = base
-                if kind == "img2img":
-                    self._pipes[key] = self._derive(model, base)
-            return self._pipes[key]
+            source = self._resolve(model)
+            if not isinstance(source, _Source):
+                raise OutputConfigUnavailableError(
+                    f"Model '{model.id}' is not available: {source}",
+                    details={"output_config": model.id, "reason": source})
+            key = _entry_key(model, source)
+            entry = self.cache.get(key)
+            if entry is None or entry.kind != "pipeline":
+                self._make_room(_estimate_bytes(source), keep=None, label=model.id)
+                with self.cache.loading(key):
+                    started, rss_before = time.perf_counter(), rss_bytes()
+                    loaded = self._load(model)
+                    entry = CacheEntry(key=key, kind="pipeline", obj=loaded.pipe,
+                                       memory_bytes=module_bytes(loaded.pipe),
+                                       rss_growth_bytes=max(0, rss_bytes() - rss_before),
+                                       load_time_ms=round((time.perf_counter() - started) * 1000), label=model.id,
+                                       scheduler=loaded.scheduler, precision=self.dtype)
+                entry.source_label = source.label
+                self.cache.put(entry)
+                self._make_room(0, keep=entry.key, label=model.id)
+            if entry.scheduler is None:
+                entry.scheduler = entry.obj.scheduler
+            if kind != "txt2img" and kind not in entry.derived:
+                entry.derived[kind] = self._derive(model, _Loaded(entry.obj, entry.scheduler, source)).pipe
+            if acquire:
+                self.cache.acquire(entry.key)
+            return entry
+
+    def _make_room(self, needed: int, *, keep: str | None, label: str) -> list[str]:
+        """Evict least recently used idle models so `needed` more bytes fit the budget; returns their labels."""
+        evicted = self.cache.evict_for(needed, keep=keep)
+        for old in evicted:
+            log.info("evicted idle model %s (%d bytes) to load %s", old.label, old.memory_bytes, label)
+            _free(old)
+        return [old.label for old in evicted]
 
     def _load(self, model: ModelRef) -> _Loaded:
         """Read `model`'s weights from its first available source; called under the load lock."""
@@ -357,6 +458,7 @@ class DiffusersBackend:
             ) from exc
         self._load_count += 1
         pipe.set_progress_bar_config(disable=True)
+        _check_no_meta(pipe, model.id)
         log.info("loaded model %s from %s on %s/%s in %.2f s", model.id, source.label, self.device, self.dtype,
                  time.perf_counter() - started)
         return _Loaded(pipe, pipe.scheduler, source)
@@ -412,8 +514,8 @@ class DiffusersBackend:
             )
         mode: PipelineKind = "txt2img" if request.init_image is None else "img2img"
 
-        # 2. pipeline (cached) and the call's arguments
-        loaded = self._pipeline(model, mode)
+        # 2. pipeline (cached; loading serialised by the load lock) and the call's arguments
+        self._pipeline_entry(model, mode)
         import torch
 
         kwargs: dict[str, Any] = dict(
@@ -431,18 +533,27 @@ class DiffusersBackend:
             image = request.init_image.convert("RGB").resize((width, height), Image.Resampling.LANCZOS)
             kwargs.update(image=image, strength=request.strength)
         canceled = threading.Event()
-        if on_step is not None:
-            def step_end(pipe: Any, step_index: int, timestep: Any, callback_kwargs: dict) -> dict:
-                if on_step(step_index + 1, pipe.num_timesteps):
-                    pipe._interrupt = True  # the documented way to stop the denoising loop
-                    canceled.set()
-                return callback_kwargs
+        unloaded = threading.Event()
+        holder: dict[str, CacheEntry] = {}
 
-            kwargs["callback_on_step_end"] = step_end
+        def step_end(pipe: Any, step_index: int, timestep: Any, callback_kwargs: dict) -> dict:
+            if on_step is not None and on_step(step_index + 1, pipe.num_timesteps):
+                pipe._interrupt = True  # the documented way to stop the denoising loop
+                canceled.set()
+            if holder["entry"].interrupt.is_set():  # a forced unload waits for this step boundary
+                pipe._interrupt = True
+                unloaded.set()
+            return callback_kwargs
 
-        # 3. run, one generation at a time, with a fresh scheduler for this run
+        kwargs["callback_on_step_end"] = step_end
+
+        # 3. run, one generation at a time, with a fresh scheduler for this run; the model is marked in use
         with self._run_lock:
-            pipe = loaded.pipe
+            entry = holder["entry"] = self._pipeline_entry(model, mode, acquire=True)
+            resolved = self._resolve(model)
+            label = resolved.label if isinstance(resolved, _Source) else entry.source_label
+            loaded = _Loaded(entry.obj, entry.scheduler, _Source("local_dir", entry.key, label))
+            pipe = entry.obj if mode == "txt2img" else entry.derived[mode]
             try:
                 if request.scheduler is None:
                     pipe.scheduler = type(loaded.scheduler).from_config(loaded.scheduler.config)
@@ -460,6 +571,11 @@ class DiffusersBackend:
                     f"Image generation with model '{model.id}' failed: {type(exc).__name__}: {exc}",
                     details={"output_config": model.id},
                 ) from exc
+            finally:
+                self.cache.release(entry)
+        if unloaded.is_set() and not canceled.is_set():
+            raise ModelUnloadedError("An admin unloaded the model while this image was being made; it stopped "
+                                     "after the current step. Try again.", details={"output_config": model.id})
         if canceled.is_set():
             raise GenerationCanceledError("The generation was canceled.", details={"output_config": model.id})
 
@@ -480,3 +596,189 @@ class DiffusersBackend:
             duration_ms=duration_ms,
             strength=request.strength if mode == "img2img" else None,
         )
+
+    # -- explicit load / unload (model management) ----------------------------------------------------
+
+    def load(self, spec: LoadSpec, configuration: dict[str, Any], *, force: bool = False,
+             priority: str = "normal") -> LoadOutcome:
+        """Load `spec` into the cache (or apply `configuration` to it when already loaded).
+
+        Args:
+            spec: what to load (from the model registry).
+            configuration: a ModelLoadConfiguration as a dict (precision, memory/performance optimizations).
+            force: reload even when loaded; load past the budget when evicting every idle model is not enough.
+            priority: ``high`` pins the entry (evicted only after all other idle entries).
+        Returns:
+            the outcome (evictions and warnings included).
+        Raises:
+            RequestValidationError (422): int8/int4 precision.
+            ModelLoadError (422): the files cannot be loaded (nothing is cached; the server is unaffected).
+            ModelInUseError (409): a reload was needed while a job uses the model.
+            MemoryBudgetError (409): it does not fit even after evicting every idle model, and not `force`.
+        """
+        dtype, warnings = precision_for(str(configuration.get("precision", "auto")), self.device)
+        with self._load_lock:
+            entry = self.cache.get(spec.key)
+            if entry is not None and not force and entry.precision == dtype:
+                applied, more = apply_configuration(entry.obj, entry.kind, configuration, self.device)
+                entry.optimizations = sorted(set(entry.optimizations) | set(applied))
+                entry.pinned = entry.pinned or priority == "high"
+                self.cache.acquire(entry.key)
+                self.cache.release(entry)  # touch: most recently used
+                return LoadOutcome(entry, True, [], entry.optimizations, warnings + more)
+            if entry is not None:
+                if entry.in_use:
+                    raise ModelInUseError(f"Model '{spec.label}' is used by a running job; it cannot be reloaded now.",
+                                          details={"model": spec.label, "active_sessions": entry.in_use})
+                self.cache.remove(entry.key)
+                _free(entry)
+            needed = spec.estimated_bytes
+            budget, used = self.cache.budget_bytes, self.cache.used_bytes()
+            idle = sum(e.memory_bytes for e in self.cache.entries() if e.in_use == 0)
+            if used - idle + needed > budget:
+                if not force:
+                    raise MemoryBudgetError(
+                        f"Model '{spec.label}' needs about {needed} bytes; the budget is {budget} bytes and models in "
+                        f"use hold {used - idle}. Unload something or load with force.",
+                        details={"model": spec.label, "needed_bytes": needed, "budget_bytes": budget,
+                                 "in_use_bytes": used - idle})
+                warnings.append(f"loaded past the memory budget ({budget} bytes) with force")
+            evicted = self._make_room(needed, keep=None, label=spec.label)
+            import torch
+
+            prepare_libraries()
+            if self.threads is not None:
+                torch.set_num_threads(self.threads)
+            gpu = self.device.startswith("cuda")
+            with self.cache.loading(spec.key):
+                started, rss_before = time.perf_counter(), rss_bytes()
+                gpu_before = torch.cuda.memory_allocated() if gpu else 0
+                obj = load_object(spec, dtype_name=dtype, device=self.device,
+                                  local_files_only=not self.allow_downloads)
+                memory = (torch.cuda.memory_allocated() - gpu_before) if gpu else module_bytes(obj)
+                entry = CacheEntry(key=spec.key, kind=spec.kind, obj=obj, memory_bytes=max(0, memory),
+                                   rss_growth_bytes=None if gpu else max(0, rss_bytes() - rss_before),
+                                   load_time_ms=round((time.perf_counter() - started) * 1000), label=spec.label,
+                                   scheduler=getattr(obj, "scheduler", None), precision=dtype,
+                                   pinned=priority == "high", configuration=dict(configuration))
+                applied, more = apply_configuration(obj, spec.kind, configuration, self.device)
+            entry.optimizations = applied
+            self._load_count += 1
+            self.cache.put(entry)
+            evicted += self._make_room(0, keep=entry.key, label=spec.label)
+            if self.cache.used_bytes() > self.cache.budget_bytes:
+                warnings.append("the loaded models exceed the memory budget; models in use cannot be evicted")
+            warnings += [f"evicted idle model '{label}' (least recently used) to stay within the memory budget"
+                         for label in evicted]
+            log.info("loaded %s %s (%d bytes) in %d ms", spec.kind, spec.label, entry.memory_bytes, entry.load_time_ms)
+            return LoadOutcome(entry, False, evicted, applied, warnings + more)
+
+    def unload(self, key: str, *, force: bool = False, timeout_s: float = 60.0,
+               clear_cache: bool = True) -> UnloadOutcome:
+        """Remove `key`'s model from the cache and free its memory.
+
+        A model a running job uses is not pulled from under it: without `force` this is a 409; with `force` the
+        job is asked to stop at its current diffusion step (it ends with error ``model_unloaded``), and the
+        unload waits up to `timeout_s` seconds for that step to finish.
+
+        Raises:
+            ModelInUseError (409): in use and not `force`.
+            ConflictError (409): with `force`, the job did not reach a step boundary within `timeout_s`.
+        """
+        import gc
+
+        started = time.perf_counter()
+        with self._load_lock:
+            entry = self.cache.get(key)
+            if entry is None:
+                return UnloadOutcome(False, 0, 0, 0, False)
+            interrupted = 0
+            if entry.in_use:
+                if not force:
+                    raise ModelInUseError(
+                        f"Model '{entry.label}' is used by {entry.in_use} running job(s); unload it with force to stop "
+                        "them at their current step.", details={"model": entry.label, "active_sessions": entry.in_use})
+                interrupted = entry.in_use
+                entry.interrupt.set()
+                if not self.cache.wait_idle(entry, timeout_s):
+                    entry.interrupt.clear()
+                    raise ConflictError(f"Model '{entry.label}' is still in use after {timeout_s} s; not unloaded.",
+                                        details={"model": entry.label})
+            self.cache.remove(key)
+            freed = entry.memory_bytes
+            _free(entry)
+            del entry
+            if clear_cache:
+                gc.collect()
+                if self.device.startswith("cuda"):
+                    import torch
+
+                    torch.cuda.empty_cache()
+        return UnloadOutcome(True, freed, round((time.perf_counter() - started) * 1000), interrupted, clear_cache)
+
+    def memory_status(self) -> dict[str, Any]:
+        """Device memory and the cache: total/used/free bytes, budget, used, load count."""
+        from devserver.generation.cache import meminfo
+
+        if self.device.startswith("cuda"):
+            import torch
+
+            free, total = torch.cuda.mem_get_info()
+        else:
+            info = meminfo()
+            total, free = info.get("MemTotal", 0), info.get("MemAvailable", 0)
+        return {"device": self.device, "total": total, "free": free, "used": max(0, total - free),
+                "budget": self.cache.budget_bytes, "cache_used": self.cache.used_bytes(),
+                "load_count": self._load_count}
+
+    def run_exclusive(self) -> threading.Lock:
+        """The lock one generation holds: benchmark and optimize runs hold it too, never beside a learner's image."""
+        return self._run_lock
+
+
+def _entry_key(model: ModelRef, source: _Source) -> str:
+    """Cache key of a model loaded through an output config: its source location, so that the model registry's
+    explicit load/unload of the same folder is the same entry; ``#<class>`` is appended when the output config's
+    family asks for another pipeline class than the folder's own ``model_index.json`` names."""
+    import json
+
+    cls = _PIPELINE_CLASSES[model.family]["txt2img"]
+    index = Path(source.location) / "model_index.json"
+    if source.kind in ("builtin", "local_dir"):
+        try:
+            own = json.loads(index.read_text(encoding="utf-8")).get("_class_name")
+        except (OSError, ValueError, AttributeError):
+            own = None
+        if own is None and source.kind == "builtin":
+            own = cls  # built on first use
+        if own == cls:
+            return source.location
+    return f"{source.location}#{cls}"
+
+
+def _estimate_bytes(source: _Source) -> int:
+    """Memory a source will need once loaded: the bytes of its safetensors files (0 when unknown)."""
+    path = Path(source.location)
+    if source.kind == "single_file" and path.is_file():
+        return path.stat().st_size
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*.safetensors"))
+    return 0
+
+
+def _free(entry: CacheEntry) -> None:
+    """Drop the references a cache entry holds (its memory is released when nothing else holds it)."""
+    entry.obj = None
+    entry.derived.clear()
+    entry.scheduler = None
+
+
+def _check_no_meta(pipe: Any, label: str) -> None:
+    """A pipeline with weights left on the meta device cannot run: refuse it at load time."""
+    import torch
+
+    for name, component in pipe.components.items():
+        if isinstance(component, torch.nn.Module) and any(p.is_meta for p in component.parameters()):
+            raise OutputConfigUnavailableError(
+                f"Model '{label}' is incomplete: its {name} has weights the files do not provide.",
+                details={"output_config": label, "component": name})

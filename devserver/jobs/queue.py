@@ -20,7 +20,9 @@ import atexit
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -147,6 +149,9 @@ class JobQueue:
         self._cancel_flags: dict[str, threading.Event] = {}
         self._workers: list[threading.Thread] = []
         self._stopping = False
+        self.handlers: dict[str, Callable[[str, dict[str, Any], JobObserver], BaseModel]] = {}
+        """Job kinds run by other services (model benchmark/optimize/load): kind -> handler(kind, request,
+        observer) returning the data of the terminal ``complete`` event."""
 
     # ----------------------------------------------------------------------------- life cycle
     def start(self) -> None:
@@ -229,6 +234,21 @@ class JobQueue:
         return QueuedResponse(status="queued", run_id=run_id, events_url=events_url(run_id),
                               status_url=status_url(run_id), position=position)
 
+    def enqueue(self, kind: str, request: dict[str, Any]) -> QueuedResponse:
+        """Queue a job of a kind with a registered handler (:attr:`handlers`); FIFO with learners' runs.
+
+        Returns:
+            the job's run_id (job id), position and URLs.
+        """
+        run_id = new_id()
+        with self._lock:
+            _, position = self.store.add_job(run_id, kind, request)
+            self.bus.publish(run_id, "queued", QueuedEvent(position=position))
+            self._ensure_workers()
+            self._wakeup.notify()
+        return QueuedResponse(status="queued", run_id=run_id, events_url=events_url(run_id),
+                              status_url=status_url(run_id), position=position)
+
     def status(self, run_id: str) -> RunStatusResponse:
         """The run's state, its stages so far, its latest progress and its result.
 
@@ -245,7 +265,7 @@ class JobQueue:
                 stages[f"stage{data['stage']}"] = data["report"]
             elif event.type == "progress":
                 progress = ProgressInfo(step=data["step"], total_steps=data["total_steps"], percent=data["percent"])
-            elif event.type == "complete":
+            elif event.type == "complete" and "media_output" in data:
                 media = MediaOutput.model_validate(data["media_output"])
             elif event.type == "blocked":
                 stages = data["stages"]
@@ -334,7 +354,10 @@ class JobQueue:
         self.bus.publish(run_id, "started", StartedEvent(waited_ms=_ms_between(job.created_at, job.started_at)))
         observer = JobObserver(self.bus, run_id, cancel)
         try:
-            if job.kind == "execute":
+            handler = self.handlers.get(job.kind)
+            if handler is not None:  # the one dispatch point for job kinds of other services
+                result = handler(job.kind, job.request, observer)
+            elif job.kind == "execute":
                 result = self._orchestrator.execute(ExecuteRequest.model_validate(job.request), run_id=run_id,
                                                     observer=observer)
             else:
@@ -356,6 +379,8 @@ class JobQueue:
         else:
             if isinstance(result, BlockedResponse):
                 self._finish(run_id, "blocked", "blocked", result)
+            elif job.kind in self.handlers:
+                self._finish(run_id, "success", "complete", result)
             else:
                 self._finish(run_id, "success", "complete", CompleteEvent(media_output=result.media_output))
 

@@ -13,7 +13,7 @@ import dataclasses
 import logging
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -129,6 +129,8 @@ class Orchestrator:
         self.uploads = uploads
         self.safety_ctx = SafetyContext(filter=safety, llm=llm, registry=registry,
                                         llm_check=settings.llm_safety_check)
+        self.usage_listener: Callable[[str, int], None] | None = None
+        """Called with (output config id, generation ms) after every image (model usage history)."""
 
     # ----------------------------------------------------------------------------- public API
     def execute(self, req: ExecuteRequest, *, run_id: str | None = None,
@@ -439,6 +441,8 @@ class Orchestrator:
             return observer.cancel_requested()
 
         result = self.generation.generate(model_ref(output_config), request, on_step=on_step)
+        if self.usage_listener is not None:
+            self.usage_listener(output_config.id, result.duration_ms)
         report = Stage4Report(status="done", mode=result.mode, output_config=output_config.id,
                               model=result.model_source, seed=result.seed, width=result.width, height=result.height,
                               steps=result.steps, cfg=result.cfg, scheduler=result.scheduler,

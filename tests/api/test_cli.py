@@ -89,3 +89,15 @@ def test_failed_warm_up_is_logged_not_raised(settings_factory, tmp_path, caplog)
                      start_queue=False)
     warm_up_default_model(app)
     assert "warm-up of sd15 failed" in caplog.text
+
+
+def test_models_build_tiny_all_builds_every_kind_the_registry_knows(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("DEVSERVER_EXPORTS_DIR", str(tmp_path / "exports"))
+    assert main(["models", "build-tiny", "--all"]) == 0
+    models = tmp_path / "exports" / "models"
+    for relative in ("tiny-sd/model_index.json", "tiny-sdxl/model_index.json", "tiny-sdxl.safetensors",
+                     "tiny-sd1.safetensors", "vae/tiny-vae/config.json", "vae/tiny-vae.safetensors",
+                     "loras/tiny-lora.safetensors", "controlnet/tiny-controlnet/config.json",
+                     "controlnet/tiny-controlnet.safetensors", "upscalers/tiny-upscaler.safetensors"):
+        assert (models / relative).is_file(), relative
+    assert str(models / "upscalers/tiny-upscaler.safetensors") in capsys.readouterr().out

@@ -47,7 +47,9 @@ export class BlockedError extends Error {
 }
 
 export interface RequestOptions {
-  method?: 'GET' | 'POST'
+  method?: 'GET' | 'POST' | 'PATCH'
+  /** Extra request headers (e.g. the teacher's `Authorization: Bearer <admin token>`). */
+  headers?: Record<string, string>
   /** Sent as a JSON body (Content-Type: application/json). */
   json?: unknown
   /** Sent as multipart/form-data (the browser sets the boundary). */
@@ -73,7 +75,7 @@ function isErrorResponse(body: unknown): body is ErrorResponse {
  * @throws BlockedError on a 403 blocked body; ApiError on any other failure.
  */
 export async function requestJson<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' }
+  const headers: Record<string, string> = { Accept: 'application/json', ...options.headers }
   let body: BodyInit | undefined
   if (options.json !== undefined) {
     headers['Content-Type'] = 'application/json'

@@ -39,6 +39,20 @@ export type {
   StartedEvent,
   TextStep,
   UploadResponse,
+  BenchmarkModelResponse,
+  BenchmarkResult,
+  GetModelResponse,
+  ListModelsResponse,
+  LoadModelResponse,
+  MetadataUpdate,
+  ModelInfo,
+  ModelJobAccepted,
+  RefreshModelsResponse,
+  SearchModelsResponse,
+  UnloadModelResponse,
+  UpdateModelMetadataResponse,
+  ValidateModelResponse,
+  ValidationCheck,
 } from './generated/api'
 
 /** The studio's two languages (requests' `language`, vue-i18n locales). */

@@ -25,6 +25,12 @@ export const router = createRouter({
       meta: { titleKey: 'image.title' },
     },
     {
+      path: '/models',
+      name: 'models',
+      component: () => import('@/views/ModelsView.vue'),
+      meta: { titleKey: 'models.title' },
+    },
+    {
       path: '/:pathMatch(.*)*',
       name: 'not-found',
       component: () => import('@/views/NotFoundView.vue'),

@@ -4,11 +4,15 @@
  * Every model of the API contract by name (the index of schemas/json/).
  */
 export interface ApiModels {
+  BenchmarkModelRequest: BenchmarkModelRequest
+  BenchmarkModelResponse: BenchmarkModelResponse
   BlockedResponse: BlockedResponse
   CanceledEvent: CanceledEvent
   CompleteEvent: CompleteEvent
   ConfigDetailResponse: ConfigDetailResponse
   ConfigListResponse: ConfigListResponse
+  DeviceStatusRequest: DeviceStatusRequest
+  DeviceStatusResponse: DeviceStatusResponse
   ErrorEvent: ErrorEvent
   ErrorResponse: ErrorResponse
   ExecuteRequest: ExecuteRequest
@@ -16,8 +20,22 @@ export interface ApiModels {
   GenerationParameters: GenerationParameters
   GenerationRequestBody: GenerationRequestBody
   GenerationResponse: GenerationResponse
+  GetModelRequest: GetModelRequest
+  GetModelResponse: GetModelResponse
+  GetModelStatusRequest: GetModelStatusRequest
+  GetModelStatusResponse: GetModelStatusResponse
   HealthResponse: HealthResponse
+  ListModelsRequest: ListModelsRequest
+  ListModelsResponse: ListModelsResponse
+  LoadModelRequest: LoadModelRequest
+  LoadModelResponse: LoadModelResponse
   MediaOutput: MediaOutput
+  ModelInfo: ModelInfo
+  ModelJobAccepted: ModelJobAccepted
+  ModelJobCompleteEvent: ModelJobCompleteEvent
+  ModelJobStatusResponse: ModelJobStatusResponse
+  OptimizeModelRequest: OptimizeModelRequest
+  OptimizeModelResponse: OptimizeModelResponse
   OptimizeRequest: OptimizeRequest
   OptimizeResponse: OptimizeResponse
   OutputConfigListResponse: OutputConfigListResponse
@@ -25,14 +43,23 @@ export interface ApiModels {
   QueueResponse: QueueResponse
   QueuedEvent: QueuedEvent
   QueuedResponse: QueuedResponse
+  RefreshModelsResponse: RefreshModelsResponse
   RunInfoResponse: RunInfoResponse
   RunStatusResponse: RunStatusResponse
+  SearchModelsRequest: SearchModelsRequest
+  SearchModelsResponse: SearchModelsResponse
   Stage2Request: Stage2Request
   Stage2Response: Stage2Response
   StageCompleteEvent: StageCompleteEvent
   StageStartEvent: StageStartEvent
   StartedEvent: StartedEvent
+  UnloadModelRequest: UnloadModelRequest
+  UnloadModelResponse: UnloadModelResponse
+  UpdateModelMetadataRequest: UpdateModelMetadataRequest
+  UpdateModelMetadataResponse: UpdateModelMetadataResponse
   UploadResponse: UploadResponse
+  ValidateModelRequest: ValidateModelRequest
+  ValidateModelResponse: ValidateModelResponse
   WsError: WsError
   WsGenerationBlocked: WsGenerationBlocked
   WsGenerationCanceled: WsGenerationCanceled
@@ -43,6 +70,155 @@ export interface ApiModels {
   WsSubscribe: WsSubscribe
   WsSubscribed: WsSubscribed
   WsUnsubscribe: WsUnsubscribe
+}
+/**
+ * POST /api/models/<id>/benchmark (admin) / worker action benchmark_model: runs as a queued job.
+ */
+export interface BenchmarkModelRequest {
+  /**
+   * Images per call.
+   *
+   * @minItems 1
+   * @maxItems 4
+   */
+  batch_sizes?: [number] | [number, number] | [number, number, number] | [number, number, number, number]
+  /**
+   * Timed runs per configuration (median reported).
+   */
+  benchmark_runs?: number
+  /**
+   * Device; default: the server's device.
+   */
+  device_id?: string | null
+  /**
+   * Denoising steps per run (checkpoints).
+   */
+  inference_steps?: number
+  /**
+   * Registry id or alias.
+   */
+  model_id: string
+  /**
+   * WIDTHxHEIGHT, multiples of 8.
+   *
+   * @minItems 1
+   * @maxItems 8
+   */
+  resolutions?:
+    | [string]
+    | [string, string]
+    | [string, string, string]
+    | [string, string, string, string]
+    | [string, string, string, string, string]
+    | [string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string]
+  /**
+   * Store the results in the model's benchmark history.
+   */
+  save_results?: boolean
+  /**
+   * With wait_for_completion: how long to wait.
+   */
+  timeout_seconds?: number
+  /**
+   * Measure peak memory per configuration.
+   */
+  track_memory_usage?: boolean
+  /**
+   * true: answer when the job has finished (200 with the result).
+   */
+  wait_for_completion?: boolean
+  /**
+   * Untimed runs per configuration.
+   */
+  warmup_runs?: number
+}
+/**
+ * The result of a benchmark job (also the complete event's ``result``).
+ */
+export interface BenchmarkModelResponse {
+  /**
+   * Duration of the whole job.
+   */
+  benchmark_duration_seconds: number
+  /**
+   * Id in the model's history (save_results), else null.
+   */
+  benchmark_id: number | null
+  /**
+   * ISO 8601 UTC time.
+   */
+  benchmarked_at: string
+  /**
+   * Where it ran.
+   */
+  device_id: string
+  /**
+   * model_bytes and peak_bytes.
+   */
+  memory_usage: {
+    [k: string]: number
+  }
+  /**
+   * The registry id.
+   */
+  model_id: string
+  /**
+   * Summary: best/worst s_per_image, mean it_per_s.
+   */
+  performance_metrics: {
+    [k: string]: number
+  }
+  /**
+   * One row per resolution and batch size.
+   */
+  results: BenchmarkResult[]
+  /**
+   * Outcome.
+   */
+  status: 'success'
+  /**
+   * Every configuration was measured.
+   */
+  success: boolean
+  /**
+   * Notes (e.g. the model had to be loaded).
+   */
+  warnings: string[]
+}
+/**
+ * One configuration of a benchmark.
+ */
+export interface BenchmarkResult {
+  /**
+   * Images per call.
+   */
+  batch_size: number
+  /**
+   * Denoising steps (0 for upscalers).
+   */
+  inference_steps: number
+  /**
+   * Denoising steps per second (from step callbacks), null for upscalers.
+   */
+  it_per_s: number | null
+  /**
+   * Peak memory during the runs (track_memory_usage).
+   */
+  peak_memory_bytes: number | null
+  /**
+   * WIDTHxHEIGHT.
+   */
+  resolution: string
+  /**
+   * Timed runs.
+   */
+  runs: number
+  /**
+   * Median seconds per image.
+   */
+  s_per_image: number
 }
 /**
  * 403: a safety stage blocked the run; nothing later ran, nothing was generated.
@@ -466,6 +642,101 @@ export interface ConfigSummary {
   pipeline: string
 }
 /**
+ * GET /api/models/device-status / worker action get_vram_model_status.
+ */
+export interface DeviceStatusRequest {
+  /**
+   * Seed 001 field, echoed, not interpreted.
+   */
+  coordination_mode?: string | null
+  /**
+   * Device; default: the server's device.
+   */
+  device_id?: string | null
+  /**
+   * Add each loaded model's bytes.
+   */
+  include_memory_usage?: boolean
+}
+/**
+ * 200 of GET /api/models/device-status: device memory and what is loaded (seed 001's get_vram_model_status).
+ */
+export interface DeviceStatusResponse {
+  /**
+   * DEVSERVER_MODEL_CACHE_BYTES or the measured default.
+   */
+  cache_budget_bytes: number
+  /**
+   * Bytes of all loaded models.
+   */
+  cache_used_bytes: number
+  /**
+   * Echo of the request field.
+   */
+  coordination_mode: string | null
+  /**
+   * The device.
+   */
+  device_id: string
+  /**
+   * cpu, cuda or mps.
+   */
+  device_type: string
+  /**
+   * Free (CPU: MemAvailable; GPU: torch.cuda.mem_get_info).
+   */
+  free_memory_bytes: number
+  /**
+   * Weights read from disk since start (all models).
+   */
+  load_count: number
+  /**
+   * Loaded models, most recently used first.
+   */
+  models: LoadedModelMemory[] | null
+  /**
+   * Outcome of this request.
+   */
+  status: 'success'
+  /**
+   * Device memory (CPU: MemTotal).
+   */
+  total_memory_bytes: number
+  /**
+   * Used (CPU: MemTotal - MemAvailable).
+   */
+  used_memory_bytes: number
+}
+/**
+ * One loaded model in the device status.
+ */
+export interface LoadedModelMemory {
+  /**
+   * Jobs using it now.
+   */
+  active_sessions: number
+  /**
+   * ISO 8601 UTC time of its last use.
+   */
+  last_used: string
+  /**
+   * How often its weights were read from disk.
+   */
+  load_count: number
+  /**
+   * ISO 8601 UTC time.
+   */
+  loaded_at: string
+  /**
+   * Bytes of its parameters (GPU: allocated delta).
+   */
+  memory_usage_bytes: number
+  /**
+   * Registry id (or the source for models outside the registry).
+   */
+  model_id: string
+}
+/**
  * SSE ``error`` (terminal): the run failed (or was interrupted by a restart).
  */
 export interface ErrorEvent {
@@ -658,6 +929,482 @@ export interface GenerationResponse {
   status: 'success'
 }
 /**
+ * GET /api/models/<id> / worker action get_model_info.
+ */
+export interface GetModelRequest {
+  /**
+   * Add components and detection evidence.
+   */
+  include_components?: boolean
+  /**
+   * Add the editable metadata.
+   */
+  include_metadata?: boolean
+  /**
+   * Add usage history and benchmarks.
+   */
+  include_performance?: boolean
+  /**
+   * Add memory and device requirements.
+   */
+  include_requirements?: boolean
+  /**
+   * Registry id or alias.
+   */
+  model_id: string
+}
+/**
+ * 200 of GET /api/models/<id>.
+ */
+export interface GetModelResponse {
+  /**
+   * Stored benchmarks, newest first (include_performance).
+   */
+  benchmarks: BenchmarkRecord[] | null
+  compatibility: CompatibilityInfo
+  /**
+   * Its state per device.
+   */
+  device_status: DeviceModelStatus[]
+  model: ModelInfo
+  /**
+   * What it needs (include_requirements).
+   */
+  requirements: ModelRequirements | null
+  /**
+   * Outcome of this request.
+   */
+  status: 'success'
+  /**
+   * Usage history (include_performance).
+   */
+  usage_stats: UsageStats | null
+}
+/**
+ * One stored benchmark.
+ */
+export interface BenchmarkRecord {
+  /**
+   * Id of the stored benchmark.
+   */
+  benchmark_id: number
+  /**
+   * ISO 8601 UTC time.
+   */
+  benchmarked_at: string
+  /**
+   * Device it ran on.
+   */
+  device: string
+  /**
+   * One row per configuration.
+   */
+  results: BenchmarkResult[]
+}
+/**
+ * Whether the model fits this server.
+ */
+export interface CompatibilityInfo {
+  /**
+   * Families it works with.
+   */
+  compatible_families: ('sd1' | 'sd2' | 'sdxl' | 'sd3' | 'flux' | 'unknown')[]
+  /**
+   * This server's device type.
+   */
+  device_type: string
+  /**
+   * It can be loaded here (available and fits the device memory).
+   */
+  is_compatible: boolean
+  /**
+   * Why not, or notes (empty when all is well).
+   */
+  reasons: string[]
+}
+/**
+ * The model's state on one device.
+ */
+export interface DeviceModelStatus {
+  /**
+   * Jobs using it right now.
+   */
+  active_sessions: number
+  /**
+   * Device id, e.g. cpu or cuda:0.
+   */
+  device_id: string
+  /**
+   * ISO 8601 UTC time it was loaded.
+   */
+  loaded_at: string | null
+  /**
+   * Bytes it uses there while loaded.
+   */
+  memory_usage_bytes: number | null
+  /**
+   * Its status there.
+   */
+  status: 'not_loaded' | 'loading' | 'loaded' | 'error'
+}
+/**
+ * One registry entry: a model on disk, its detected kind, its state.
+ */
+export interface ModelInfo {
+  /**
+   * Names it also answers to (metadata aliases, output configs' hub ids).
+   */
+  aliases: string[]
+  /**
+   * Why not (refused pickle, corrupt file, ...); null if available.
+   */
+  availability_reason: string | null
+  /**
+   * Whether it can be loaded here.
+   */
+  available: boolean
+  /**
+   * Latest benchmark (include_metrics / include_performance).
+   */
+  benchmark?: BenchmarkSummary | null
+  /**
+   * Components (include_details).
+   */
+  components?: ModelComponent[] | null
+  /**
+   * Detection evidence (include_details).
+   */
+  detection?: DetectionInfo | null
+  /**
+   * Model family (admin override, else detected).
+   */
+  family: 'sd1' | 'sd2' | 'sdxl' | 'sd3' | 'flux' | 'unknown'
+  /**
+   * diffusers folder, safetensors file, pth (upscalers) or pickle.
+   */
+  format: 'diffusers' | 'safetensors' | 'pth' | 'pickle'
+  /**
+   * Stable registry id derived from the path (use it in requests).
+   */
+  id: string
+  /**
+   * Bytes used while loaded, null when not loaded.
+   */
+  memory_usage_bytes: number | null
+  /**
+   * Editable metadata (include_details / include_metadata).
+   */
+  metadata?: ModelMetadata | null
+  /**
+   * Display name (metadata display_name, else the file or folder name).
+   */
+  name: string
+  /**
+   * Output config ids whose weights are this model.
+   */
+  output_configs: string[]
+  /**
+   * Metadata rating 0-5.
+   */
+  rating: number | null
+  /**
+   * Bytes on disk.
+   */
+  size_bytes: number
+  /**
+   * Path relative to the models folder.
+   */
+  source_path: string
+  /**
+   * not_loaded, loading, loaded or error.
+   */
+  status: 'not_loaded' | 'loading' | 'loaded' | 'error'
+  /**
+   * Metadata tags.
+   */
+  tags: string[]
+  /**
+   * Model type (admin override, else detected); null if unknown.
+   */
+  type: ('checkpoint' | 'refiner' | 'vae' | 'lora' | 'controlnet' | 'upscaler') | null
+  /**
+   * Usage history (include_metrics / include_performance).
+   */
+  usage?: UsageStats | null
+}
+/**
+ * The latest stored benchmark, condensed.
+ */
+export interface BenchmarkSummary {
+  /**
+   * ISO 8601 UTC time of the benchmark.
+   */
+  benchmarked_at: string
+  /**
+   * Device it ran on.
+   */
+  device: string
+  /**
+   * Denoising steps per second of that configuration.
+   */
+  it_per_s: number | null
+  /**
+   * WIDTHxHEIGHT of that configuration.
+   */
+  resolution: string
+  /**
+   * Seconds per image of the smallest configuration measured.
+   */
+  s_per_image: number
+}
+/**
+ * One component of a diffusers folder (unet, vae, text_encoder, ...) or the single file.
+ */
+export interface ModelComponent {
+  /**
+   * Its class, e.g. UNet2DConditionModel; null when unknown.
+   */
+  class_name: string | null
+  /**
+   * Tensor count per stored dtype, e.g. {'F32': 120}.
+   */
+  dtypes: {
+    [k: string]: number
+  }
+  /**
+   * Component name, e.g. unet; 'weights' for a single file.
+   */
+  name: string
+  /**
+   * Bytes of its tensors as stored (from safetensors headers).
+   */
+  parameter_bytes: number
+  /**
+   * Bytes on disk of its files.
+   */
+  size_bytes: number
+}
+/**
+ * What the registry found in the file(s): the evidence behind type and family.
+ */
+export interface DetectionInfo {
+  /**
+   * Families this model can be used with.
+   */
+  compatible_families: ('sd1' | 'sd2' | 'sdxl' | 'sd3' | 'flux' | 'unknown')[]
+  /**
+   * Family read from the files (unknown when they do not tell).
+   */
+  detected_family: 'sd1' | 'sd2' | 'sdxl' | 'sd3' | 'flux' | 'unknown'
+  /**
+   * Type read from the files; null when they do not tell.
+   */
+  detected_type: ('checkpoint' | 'refiner' | 'vae' | 'lora' | 'controlnet' | 'upscaler') | null
+  /**
+   * Sentences naming the keys, classes and config values that decided.
+   */
+  evidence: string[]
+  /**
+   * An admin set the family by hand in the metadata.
+   */
+  family_overridden: boolean
+  /**
+   * An admin set the type by hand in the metadata.
+   */
+  type_overridden: boolean
+  /**
+   * A finer kind, e.g. inpainting, xl_base, or an upscaler architecture.
+   */
+  variant: string | null
+}
+/**
+ * Teacher-editable facts about a model (stored in SQLite beside the queue).
+ */
+export interface ModelMetadata {
+  /**
+   * Other names requests may use, e.g. a Hugging Face id.
+   */
+  aliases: string[]
+  /**
+   * Who made or published it.
+   */
+  author: string | null
+  /**
+   * What the model is good for.
+   */
+  description: string
+  /**
+   * Name shown instead of the file name.
+   */
+  display_name: string | null
+  /**
+   * Family set by hand (wins over detection).
+   */
+  family_override: ('sd1' | 'sd2' | 'sdxl' | 'sd3' | 'flux' | 'unknown') | null
+  /**
+   * Its licence, e.g. CreativeML Open RAIL++-M.
+   */
+  license: string | null
+  /**
+   * Load configuration kept by an optimize run (applied on the next load), null if none.
+   */
+  load_configuration: {
+    [k: string]: unknown
+  } | null
+  /**
+   * Relative URL of the preview image, null if none.
+   */
+  preview_url: string | null
+  /**
+   * Rating 0-5 given by a teacher.
+   */
+  rating: number | null
+  /**
+   * Free keywords (lower case).
+   */
+  tags: string[]
+  /**
+   * Words that activate a LoRA's style.
+   */
+  trigger_words: string[]
+  /**
+   * Type set by hand (wins over detection).
+   */
+  type_override: ('checkpoint' | 'refiner' | 'vae' | 'lora' | 'controlnet' | 'upscaler') | null
+  /**
+   * ISO 8601 UTC time of the last edit, null if never edited.
+   */
+  updated_at: string | null
+  /**
+   * Its version string.
+   */
+  version: string | null
+}
+/**
+ * How often the model was used for learners' images.
+ */
+export interface UsageStats {
+  /**
+   * ISO 8601 UTC time of the last image, null if never.
+   */
+  last_used: string | null
+  /**
+   * Mean generation time over all runs, in milliseconds.
+   */
+  mean_generation_ms: number | null
+  /**
+   * Per output config id: {'runs': n, 'mean_generation_ms': ms}.
+   */
+  per_output_config: {
+    [k: string]: {
+      [k: string]: number
+    }
+  }
+  /**
+   * Images generated with it.
+   */
+  runs: number
+}
+/**
+ * What the model needs to run here.
+ */
+export interface ModelRequirements {
+  /**
+   * Devices it can run on (cpu, cuda, mps).
+   */
+  device_types: string[]
+  /**
+   * dtype the weights are loaded in on this device (auto precision).
+   */
+  load_dtype: string
+  /**
+   * Estimated memory of the loaded weights in the load dtype, bytes.
+   */
+  memory_bytes: number
+  /**
+   * Other things it needs, e.g. a base checkpoint of the same family.
+   */
+  needs: string[]
+}
+/**
+ * GET /api/models/<id>/status.
+ */
+export interface GetModelStatusRequest {
+  /**
+   * Device; default: the server's device.
+   */
+  device_id?: string | null
+  /**
+   * Add memory figures.
+   */
+  include_memory_usage?: boolean
+  /**
+   * Add performance figures.
+   */
+  include_performance?: boolean
+  /**
+   * Add active_sessions.
+   */
+  include_sessions?: boolean
+  /**
+   * Registry id or alias.
+   */
+  model_id: string
+}
+/**
+ * 200 of GET /api/models/<id>/status.
+ */
+export interface GetModelStatusResponse {
+  /**
+   * Jobs using it right now (include_sessions).
+   */
+  active_sessions: number | null
+  /**
+   * The device.
+   */
+  device_id: string
+  /**
+   * 1 = available and loaded without errors; lower for problems.
+   */
+  health_score: number
+  /**
+   * ISO 8601 UTC time of the last state change.
+   */
+  last_updated: string
+  /**
+   * parameter_bytes, rss_growth_bytes (include_memory_usage).
+   */
+  memory_usage: {
+    [k: string]: number
+  } | null
+  /**
+   * The registry id.
+   */
+  model_id: string
+  /**
+   * not_loaded, loading, loaded or error.
+   */
+  model_status: 'not_loaded' | 'loading' | 'loaded' | 'error'
+  /**
+   * Optimizations active while loaded.
+   */
+  optimizations_applied: string[]
+  /**
+   * From the latest benchmark and usage.
+   */
+  performance_metrics: {
+    [k: string]: number
+  } | null
+  /**
+   * Outcome of this request.
+   */
+  status: 'success'
+  /**
+   * One sentence for people.
+   */
+  status_description: string
+}
+/**
  * 200 of GET /api/health.
  */
 export interface HealthResponse {
@@ -699,6 +1446,489 @@ export interface HealthLimits {
    * Uploads are downscaled to this longest side, in pixels.
    */
   upload_max_side_px: number
+}
+/**
+ * GET /api/models (query parameters) / worker action list_models: filter, sort and page the registry.
+ */
+export interface ListModelsRequest {
+  /**
+   * Only models loaded on this device (e.g. cpu, cuda:0).
+   */
+  device_id?: string | null
+  /**
+   * Add detection evidence, components and metadata.
+   */
+  include_details?: boolean
+  /**
+   * Add usage history and the latest benchmark.
+   */
+  include_metrics?: boolean
+  /**
+   * Only models of this type.
+   */
+  model_type?: ('checkpoint' | 'refiner' | 'vae' | 'lora' | 'controlnet' | 'upscaler') | null
+  /**
+   * Page number, 1-based.
+   */
+  page?: number
+  /**
+   * Models per page.
+   */
+  page_size?: number
+  /**
+   * Case-insensitive text in id, name, tags, description.
+   */
+  search_query?: string | null
+  /**
+   * Sort key; performance = latest benchmark s/image (unbenchmarked last).
+   */
+  sort_by?: 'name' | 'type' | 'size' | 'rating' | 'performance'
+  /**
+   * asc or desc.
+   */
+  sort_direction?: 'asc' | 'desc'
+  /**
+   * Only models in this status.
+   */
+  status?: ('not_loaded' | 'loading' | 'loaded' | 'error') | null
+}
+/**
+ * 200 of GET /api/models.
+ */
+export interface ListModelsResponse {
+  /**
+   * The models of this page.
+   */
+  models: ModelInfo[]
+  /**
+   * This page.
+   */
+  page: number
+  /**
+   * Models per page.
+   */
+  page_size: number
+  /**
+   * Outcome of this request.
+   */
+  status: 'success'
+  /**
+   * Matching models per status.
+   */
+  status_distribution: {
+    [k: string]: number
+  }
+  /**
+   * Models matching the filters (all pages).
+   */
+  total_count: number
+  /**
+   * Pages in total.
+   */
+  total_pages: number
+  /**
+   * Matching models per type ('unknown' for untyped).
+   */
+  type_distribution: {
+    [k: string]: number
+  }
+}
+/**
+ * POST /api/models/<id>/load (admin) / worker action load_model.
+ */
+export interface LoadModelRequest {
+  configuration?: ModelLoadConfiguration
+  /**
+   * Device to load on; default: the server's device.
+   */
+  device_id?: string | null
+  /**
+   * Reload even if loaded; load past the memory budget when nothing can be evicted.
+   */
+  force?: boolean
+  /**
+   * Registry id or alias.
+   */
+  model_id: string
+  /**
+   * high: never evicted while other idle models can go (LRU otherwise).
+   */
+  priority?: 'low' | 'normal' | 'high'
+  /**
+   * Give up waiting after this many seconds.
+   */
+  timeout_seconds?: number
+  /**
+   * false: answer 202 at once; a 'model_load' job reports progress.
+   */
+  wait_for_completion?: boolean
+}
+/**
+ * How to load: precision and optimizations (seed 001's ModelLoadConfiguration).
+ */
+export interface ModelLoadConfiguration {
+  /**
+   * Free parameters (stored, not interpreted).
+   */
+  custom_parameters?: {
+    [k: string]: unknown
+  }
+  memory_optimization?: MemoryOptimization
+  performance_optimization?: PerformanceOptimization
+  /**
+   * auto (float16 on GPU, float32 on CPU), float32, float16, bfloat16; int8/int4 are refused (422).
+   */
+  precision?: 'auto' | 'float32' | 'float16' | 'bfloat16' | 'int8' | 'int4'
+}
+/**
+ * Memory-saving options applied after loading (diffusers' memory guide).
+ */
+export interface MemoryOptimization {
+  /**
+   * pipe.enable_attention_slicing(): attention in slices.
+   */
+  attention_slicing?: boolean
+  /**
+   * enable_model_cpu_offload(): needs an accelerator.
+   */
+  cpu_offload?: boolean
+  /**
+   * CUDA only: cap this process's share of GPU memory.
+   */
+  memory_fraction?: number | null
+  /**
+   * pipe.vae.enable_slicing(): decode a batch one image at a time.
+   */
+  vae_slicing?: boolean
+  /**
+   * pipe.vae.enable_tiling(): decode large images in tiles.
+   */
+  vae_tiling?: boolean
+}
+/**
+ * Speed options applied after loading.
+ */
+export interface PerformanceOptimization {
+  /**
+   * UNet and VAE in channels_last memory format.
+   */
+  channels_last?: boolean
+  /**
+   * CUDA only: prefer the flash SDPA kernel.
+   */
+  flash_attention?: boolean
+  /**
+   * Not supported here (listed for seed 001 compatibility).
+   */
+  onnx?: boolean
+  /**
+   * Scaled dot-product attention (torch 2's fused attention; the default).
+   */
+  sdpa?: boolean
+  /**
+   * Not supported here (listed for seed 001 compatibility).
+   */
+  tensorrt?: boolean
+  /**
+   * torch.compile the UNet (long first call per image size).
+   */
+  torch_compile?: boolean
+}
+/**
+ * 200 of POST /api/models/<id>/load.
+ */
+export interface LoadModelResponse {
+  /**
+   * It was loaded before this request.
+   */
+  already_loaded: boolean
+  /**
+   * Where it is loaded.
+   */
+  device_id: string
+  /**
+   * Idle models unloaded to make room (LRU).
+   */
+  evicted_models: string[]
+  /**
+   * Time spent reading weights (0 when it was already loaded).
+   */
+  load_time_ms: number
+  /**
+   * ISO 8601 UTC time it was loaded.
+   */
+  loaded_at: string
+  /**
+   * Bytes of its parameters and buffers (GPU: allocated delta).
+   */
+  memory_usage_bytes: number
+  /**
+   * One sentence for people.
+   */
+  message: string
+  /**
+   * The registry id.
+   */
+  model_id: string
+  /**
+   * Optimizations now active.
+   */
+  optimizations_applied: string[]
+  /**
+   * CPU: measured growth of the process RSS during the load.
+   */
+  rss_growth_bytes: number | null
+  /**
+   * Outcome of this request.
+   */
+  status: 'success'
+  /**
+   * The model is loaded.
+   */
+  success: boolean
+  /**
+   * What was not applied and why; evictions; budget notes.
+   */
+  warnings: string[]
+}
+/**
+ * 202 of optimize/benchmark/load without waiting: the job is queued (FIFO with learners' runs).
+ */
+export interface ModelJobAccepted {
+  /**
+   * SSE stream: queued, started, progress {step, total_steps}, complete {result} | error | canceled.
+   */
+  events_url: string
+  /**
+   * The job's id (UUID4), a run_id of the shared queue.
+   */
+  job_id: string
+  /**
+   * What the job does.
+   */
+  kind: 'model_benchmark' | 'model_optimize' | 'model_load'
+  /**
+   * The registry id.
+   */
+  model_id: string
+  /**
+   * Place in the queue: 1 = next.
+   */
+  position: number
+  /**
+   * The job waits in the queue.
+   */
+  status: 'queued'
+  /**
+   * GET: the job's state and result.
+   */
+  status_url: string
+}
+/**
+ * SSE ``complete`` of a model job (terminal).
+ */
+export interface ModelJobCompleteEvent {
+  /**
+   * The job's result.
+   */
+  result: BenchmarkModelResponse | OptimizeModelResponse | LoadModelResponse
+}
+/**
+ * The result of an optimize job (also the complete event's ``result``).
+ */
+export interface OptimizeModelResponse {
+  after: Measurement
+  before: Measurement
+  /**
+   * Largest per-pixel difference (0-255) for the same seed.
+   */
+  image_max_diff_levels: number
+  /**
+   * Mean per-pixel difference (0-255).
+   */
+  image_mean_diff_levels: number
+  /**
+   * Within tolerance: kept; else reverted.
+   */
+  kept: boolean
+  /**
+   * As requested.
+   */
+  level: 'none' | 'basic' | 'balanced' | 'aggressive' | 'maximum'
+  /**
+   * One sentence for people.
+   */
+  message: string
+  /**
+   * The registry id.
+   */
+  model_id: string
+  /**
+   * Duration of the whole job.
+   */
+  optimization_time_ms: number
+  /**
+   * Optimizations still active (empty when reverted).
+   */
+  optimizations_kept: string[]
+  /**
+   * Optimizations applied for the measurement.
+   */
+  optimizations_tried: string[]
+  /**
+   * ISO 8601 UTC time.
+   */
+  optimized_at: string
+  /**
+   * Optimizations not applicable here, with why.
+   */
+  skipped: string[]
+  /**
+   * before.s_per_image / after.s_per_image.
+   */
+  speedup: number
+  /**
+   * Outcome.
+   */
+  status: 'success'
+  /**
+   * The optimization run finished (kept or reverted).
+   */
+  success: boolean
+  /**
+   * As requested.
+   */
+  target: 'speed' | 'memory' | 'quality' | 'balanced'
+  /**
+   * The rule for keeping the result.
+   */
+  tolerance: string
+  /**
+   * Notes.
+   */
+  warnings: string[]
+}
+/**
+ * One short fixed run: speed and memory.
+ */
+export interface Measurement {
+  /**
+   * Parameter bytes of the loaded model.
+   */
+  model_memory_bytes: number
+  /**
+   * Peak memory during the run (CPU: RSS growth; GPU: allocated).
+   */
+  peak_memory_bytes: number
+  /**
+   * Seconds for the measuring image.
+   */
+  s_per_image: number
+}
+/**
+ * 200 of GET /api/models/jobs/<job_id>.
+ */
+export interface ModelJobStatusResponse {
+  /**
+   * What went wrong, if it failed.
+   */
+  error: ModelJobError | null
+  /**
+   * SSE stream of the job.
+   */
+  events_url: string
+  /**
+   * The job's id.
+   */
+  job_id: string
+  /**
+   * model_benchmark, model_optimize or model_load.
+   */
+  kind: string
+  /**
+   * The registry id.
+   */
+  model_id: string
+  /**
+   * 0 running, 1.. queued, null finished.
+   */
+  position: number | null
+  /**
+   * Fraction done.
+   */
+  progress: number
+  /**
+   * The result once it succeeded.
+   */
+  result: BenchmarkModelResponse | OptimizeModelResponse | LoadModelResponse | null
+  /**
+   * The job's state.
+   */
+  status: 'queued' | 'running' | 'success' | 'error' | 'canceled'
+  /**
+   * Units done (diffusion steps or runs).
+   */
+  step: number
+  /**
+   * Units in total (0 before it starts).
+   */
+  total_steps: number
+}
+/**
+ * Why a model job failed.
+ */
+export interface ModelJobError {
+  /**
+   * snake_case error code.
+   */
+  code: string
+  /**
+   * Human sentence.
+   */
+  message: string
+}
+/**
+ * POST /api/models/<id>/optimize (admin) / worker action optimize_model: runs as a queued job.
+ */
+export interface OptimizeModelRequest {
+  /**
+   * Device; default: the server's device.
+   */
+  device_id?: string | null
+  /**
+   * How far to go.
+   */
+  level?: 'none' | 'basic' | 'balanced' | 'aggressive' | 'maximum'
+  /**
+   * Registry id or alias.
+   */
+  model_id: string
+  /**
+   * Kept for seed 001; not used.
+   */
+  optimized_model_name?: string | null
+  /**
+   * Optional: tolerance_max_levels (int, default 8), tolerance_mean_levels (float, default 1.0), width/height/steps of the measuring run (default 128x128, 4 steps).
+   */
+  parameters?: {
+    [k: string]: unknown
+  }
+  /**
+   * Keep the accepted optimizations as the model's load configuration.
+   */
+  save_optimized?: boolean
+  /**
+   * What to optimise for.
+   */
+  target?: 'speed' | 'memory' | 'quality' | 'balanced'
+  /**
+   * With wait_for_completion: how long to wait.
+   */
+  timeout_seconds?: number
+  /**
+   * true: answer when the job has finished (200 with the result).
+   */
+  wait_for_completion?: boolean
 }
 /**
  * POST /api/schema/pipeline/optimize: stage 3a for a target model.
@@ -886,7 +2116,7 @@ export interface QueueEntry {
   /**
    * execute or generation.
    */
-  kind: 'execute' | 'generation'
+  kind: 'execute' | 'generation' | 'model_benchmark' | 'model_optimize' | 'model_load'
   /**
    * 0 = running, 1.. = place in the queue (1 = next).
    */
@@ -937,6 +2167,31 @@ export interface QueuedResponse {
    * Relative URL of the run's status (GET).
    */
   status_url: string
+}
+/**
+ * 200 of POST /api/models/refresh: the models folder was scanned again.
+ */
+export interface RefreshModelsResponse {
+  /**
+   * Ids new since the last scan.
+   */
+  added: string[]
+  /**
+   * Ids gone since the last scan.
+   */
+  removed: string[]
+  /**
+   * Time the scan took.
+   */
+  scan_time_ms: number
+  /**
+   * Outcome of this request.
+   */
+  status: 'success'
+  /**
+   * Models registered now.
+   */
+  total_count: number
 }
 /**
  * 200 of GET /api/media/info/<run_id>: metadata.json plus status.
@@ -1114,7 +2369,7 @@ export interface RunStatusResponse {
   /**
    * execute (stages 1-4) or generation (stages 3c-4).
    */
-  kind: 'execute' | 'generation'
+  kind: 'execute' | 'generation' | 'model_benchmark' | 'model_optimize' | 'model_load'
   /**
    * The image, once the run succeeded.
    */
@@ -1174,6 +2429,138 @@ export interface ProgressInfo {
    * Steps the diffusion loop runs in total.
    */
   total_steps: number
+}
+/**
+ * GET /api/models/search / worker action search_models.
+ */
+export interface SearchModelsRequest {
+  /**
+   * Only models that fit these devices.
+   */
+  compatible_devices?: string[]
+  /**
+   * Only models needing at most this memory.
+   */
+  max_memory_bytes?: number | null
+  /**
+   * Only models rated at least this.
+   */
+  min_rating?: number | null
+  /**
+   * Only these types (empty: all).
+   */
+  model_types?: ('checkpoint' | 'refiner' | 'vae' | 'lora' | 'controlnet' | 'upscaler')[]
+  /**
+   * Page number, 1-based.
+   */
+  page?: number
+  /**
+   * Results per page.
+   */
+  page_size?: number
+  /**
+   * Words to look for (fuzzy, case-insensitive).
+   */
+  query?: string
+  /**
+   * Fields searched.
+   *
+   * @minItems 1
+   */
+  search_fields?: [
+    'name' | 'description' | 'tags' | 'author' | 'version',
+    ...('name' | 'description' | 'tags' | 'author' | 'version')[]
+  ]
+  /**
+   * Sort key.
+   */
+  sort_by?: 'relevance' | 'name' | 'size' | 'rating'
+  /**
+   * Only models having every one of these tags.
+   */
+  tags?: string[]
+}
+/**
+ * 200 of GET /api/models/search.
+ */
+export interface SearchModelsResponse {
+  /**
+   * Hits that fit each device.
+   */
+  device_compatibility: {
+    [k: string]: number
+  }
+  /**
+   * Hit counts per type, family, tag and status.
+   */
+  facets: {
+    [k: string]: {
+      [k: string]: number
+    }
+  }
+  /**
+   * This page.
+   */
+  page: number
+  /**
+   * Hits per page.
+   */
+  page_size: number
+  /**
+   * The query as searched.
+   */
+  query: string
+  /**
+   * Hits of this page.
+   */
+  results: SearchResult[]
+  /**
+   * Time the search took.
+   */
+  search_time_ms: number
+  /**
+   * Outcome of this request.
+   */
+  status: 'success'
+  /**
+   * Hits on all pages.
+   */
+  total_count: number
+  /**
+   * Pages in total.
+   */
+  total_pages: number
+}
+/**
+ * One search hit.
+ */
+export interface SearchResult {
+  /**
+   * Matches per field.
+   */
+  highlights: Highlight[]
+  model: ModelInfo
+  /**
+   * 1 = exact match in the name.
+   */
+  relevance_score: number
+}
+/**
+ * Where the query matched in one field (character ranges; the client marks them up).
+ */
+export interface Highlight {
+  /**
+   * name, description, tags, author or version.
+   */
+  field: string
+  /**
+   * [start, end) character ranges that matched.
+   */
+  ranges: number[][]
+  /**
+   * The field's text (tags joined with ', ').
+   */
+  text: string
 }
 /**
  * POST /api/schema/pipeline/stage2: stages 1-2 (safety check, then interception).
@@ -1254,6 +2641,335 @@ export interface StartedEvent {
   waited_ms: number
 }
 /**
+ * POST /api/models/<id>/unload (admin) / worker action unload_model.
+ */
+export interface UnloadModelRequest {
+  /**
+   * Also run the garbage collector and empty the CUDA cache.
+   */
+  clear_cache?: boolean
+  /**
+   * Device; default: the server's device.
+   */
+  device_id?: string | null
+  /**
+   * Unload even while a job uses it: the job stops at its current diffusion step (error model_unloaded).
+   */
+  force?: boolean
+  /**
+   * Registry id or alias.
+   */
+  model_id: string
+  /**
+   * How long force waits for the job's step.
+   */
+  timeout_seconds?: number
+  /**
+   * Kept for seed 001; unloading always completes before answering.
+   */
+  wait_for_completion?: boolean
+}
+/**
+ * 200 of POST /api/models/<id>/unload.
+ */
+export interface UnloadModelResponse {
+  /**
+   * The garbage collector ran (and the CUDA cache was emptied).
+   */
+  cache_cleared: boolean
+  /**
+   * Running jobs stopped at their step by force.
+   */
+  interrupted_jobs: number
+  /**
+   * Bytes of parameters released.
+   */
+  memory_freed_bytes: number
+  /**
+   * One sentence for people.
+   */
+  message: string
+  /**
+   * The registry id.
+   */
+  model_id: string
+  /**
+   * Outcome of this request.
+   */
+  status: 'success'
+  /**
+   * The model is no longer loaded.
+   */
+  success: boolean
+  /**
+   * Time the unload took.
+   */
+  unload_time_ms: number
+  /**
+   * ISO 8601 UTC time.
+   */
+  unloaded_at: string
+  /**
+   * False when it was not loaded (nothing to do).
+   */
+  was_loaded: boolean
+}
+/**
+ * PATCH /api/models/<id>/metadata (admin) / worker action update_metadata.
+ */
+export interface UpdateModelMetadataRequest {
+  /**
+   * Seed 001 shortcut for metadata.description.
+   */
+  description?: string | null
+  metadata?: MetadataUpdate
+  /**
+   * Registry id or alias.
+   */
+  model_id: string
+  /**
+   * Seed 001 shortcut for metadata.tags.
+   */
+  tags?: string[] | null
+  /**
+   * Run validate afterwards and return its checks.
+   */
+  validate?: boolean
+}
+/**
+ * The editable fields; omitted fields stay, null clears (lists: [] clears).
+ */
+export interface MetadataUpdate {
+  /**
+   * Other names (e.g. stabilityai/sdxl-base-1.0); unique across models.
+   */
+  aliases?:
+    | []
+    | [string]
+    | [string, string]
+    | [string, string, string]
+    | [string, string, string, string]
+    | [string, string, string, string, string]
+    | [string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string, string, string, string]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | null
+  /**
+   * Author.
+   */
+  author?: string | null
+  /**
+   * What the model is good for.
+   */
+  description?: string | null
+  /**
+   * Name shown instead of the file name.
+   */
+  display_name?: string | null
+  /**
+   * Set the family by hand.
+   */
+  family_override?: ('sd1' | 'sd2' | 'sdxl' | 'sd3' | 'flux' | 'unknown') | null
+  /**
+   * Licence.
+   */
+  license?: string | null
+  /**
+   * An uploaded image's id (copied as the preview).
+   */
+  preview_image_id?: string | null
+  /**
+   * Rating 0-5.
+   */
+  rating?: number | null
+  /**
+   * Keywords.
+   */
+  tags?: string[] | null
+  /**
+   * LoRA trigger words.
+   */
+  trigger_words?: string[] | null
+  /**
+   * Set the type by hand.
+   */
+  type_override?: ('checkpoint' | 'refiner' | 'vae' | 'lora' | 'controlnet' | 'upscaler') | null
+  /**
+   * Version.
+   */
+  version?: string | null
+}
+/**
+ * 200 of PATCH /api/models/<id>/metadata.
+ */
+export interface UpdateModelMetadataResponse {
+  /**
+   * One sentence for people.
+   */
+  message: string
+  /**
+   * Outcome of this request.
+   */
+  status: 'success'
+  /**
+   * The metadata was stored.
+   */
+  success: boolean
+  /**
+   * ISO 8601 UTC time.
+   */
+  updated_at: string
+  /**
+   * Fields whose value changed.
+   */
+  updated_fields: string[]
+  updated_model: ModelInfo
+  /**
+   * validate's checks when requested.
+   */
+  validation_results: ValidationCheck[] | null
+}
+/**
+ * One check of validate.
+ */
+export interface ValidationCheck {
+  /**
+   * Check name, e.g. file_exists, header_readable, not_truncated.
+   */
+  check: string
+  /**
+   * What was found.
+   */
+  detail: string
+  /**
+   * pass, fail, warn or skip.
+   */
+  status: 'pass' | 'fail' | 'warn' | 'skip'
+}
+/**
  * 200 of POST /api/media/upload/image.
  */
 export interface UploadResponse {
@@ -1287,6 +3003,101 @@ export interface UploadResponse {
    * Relative URL of the stored PNG.
    */
   url: string
+}
+/**
+ * POST /api/models/<id>/validate / worker action validate_model (reads files only, loads nothing).
+ */
+export interface ValidateModelRequest {
+  /**
+   * Check the device can run the stored dtypes at usable speed.
+   */
+  check_compute?: boolean
+  /**
+   * Check the GPU driver/runtime (passes on CPU).
+   */
+  check_driver?: boolean
+  /**
+   * Compare free device memory with what the model needs.
+   */
+  check_memory?: boolean
+  /**
+   * Device to check against; default: the server's device.
+   */
+  device_id?: string | null
+  /**
+   * Estimate seconds per image.
+   */
+  estimate_performance?: boolean
+  /**
+   * Registry id or alias.
+   */
+  model_id: string
+}
+/**
+ * 200 of POST /api/models/<id>/validate.
+ */
+export interface ValidateModelResponse {
+  /**
+   * Share of checks passed (warn counts half).
+   */
+  compatibility_score: number
+  /**
+   * No check failed.
+   */
+  is_compatible: boolean
+  /**
+   * The registry id.
+   */
+  model_id: string
+  /**
+   * Speed estimate (estimate_performance).
+   */
+  performance_estimation: PerformanceEstimation | null
+  /**
+   * What to do about failures and warnings.
+   */
+  recommendations: string[]
+  /**
+   * Outcome of this request (the checks themselves may fail).
+   */
+  status: 'success'
+  /**
+   * ISO 8601 UTC time.
+   */
+  validated_at: string
+  /**
+   * Every check with pass/fail and detail.
+   */
+  validation_results: ValidationCheck[]
+  /**
+   * Things that work but need care.
+   */
+  warnings: string[]
+}
+/**
+ * Rough speed estimate (or the measured one when a benchmark exists).
+ */
+export interface PerformanceEstimation {
+  /**
+   * How it was obtained.
+   */
+  basis: string
+  /**
+   * Seconds per image at the reference size and steps.
+   */
+  estimated_s_per_image: number
+  /**
+   * WIDTHxHEIGHT it refers to.
+   */
+  resolution: string
+  /**
+   * Measured by a benchmark, or estimated.
+   */
+  source: 'benchmark' | 'estimate'
+  /**
+   * Denoising steps it refers to.
+   */
+  steps: number
 }
 /**
  * Server -> client: the last client message was not understood (the socket stays open).

@@ -1,0 +1,298 @@
+"""Tiny random-weight models of every kind the model registry knows, in the models-folder layout of DESIGN.md.
+
+``devserver models build-tiny`` builds them beside the built-in ``tiny-sd``:
+
+```
+<models>/tiny-sdxl/                          SDXL pipeline folder (real SDXL UNet layout, narrow)
+<models>/tiny-sdxl.safetensors               the same weights as a single file (SGM key names)
+<models>/tiny-sd1.safetensors                SD 1.x single file (real SD 1.x UNet layout, narrow; LDM key names)
+<models>/vae/tiny-vae/                       AutoencoderKL folder (SD 1.x/2.x VAE: 4 latent channels, scaling 0.18215)
+<models>/vae/tiny-vae.safetensors            the same VAE as a single file (original LDM key names)
+<models>/loras/tiny-lora.safetensors         LoRA for tiny-sd (UNet + text encoder, random lora_A and lora_B)
+<models>/controlnet/tiny-controlnet/         ControlNetModel from tiny-sd's UNet, zero convolutions randomised
+<models>/controlnet/tiny-controlnet.safetensors  the same ControlNet as a single file (diffusers key names)
+<models>/upscalers/tiny-upscaler.safetensors Real-ESRGAN SRVGGNetCompact layout, x2 (spandrel detects it)
+```
+
+Shapes follow ``../shared/FEASIBILITY.md`` (items b, c, d, e1) and the diffusers test suite. The single-file
+checkpoints keep the *layout* of the real models (four UNet levels with two layers each for SD 1.x, a ten-layer
+second text encoder for SDXL), narrow enough to stay small, because the distinguishing keys that diffusers'
+own detector looks for (``output_blocks.11.0.skip_connection``, ``resblocks.9``) exist only in that layout.
+Random ``lora_B`` and randomised ControlNet zero convolutions make both change the image (peft and
+``from_unet`` initialise them to zero, which would make them no-ops).
+
+torch, diffusers, transformers and peft are imported inside the functions.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from devserver.generation.tiny import TINY_SD_FOLDER, _tiny_components, _tiny_tokenizer, ensure_tiny_sd
+
+TINY_SDXL_FOLDER = "tiny-sdxl"
+SDXL_SCHEDULER = dict(num_train_timesteps=1000, beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
+                      steps_offset=1, timestep_spacing="leading", interpolation_type="linear",
+                      prediction_type="epsilon")
+"""EulerDiscreteScheduler settings of stabilityai/stable-diffusion-xl-base-1.0 (scheduler_config.json)."""
+SDXL_VAE_SCALING = 0.13025
+"""``scaling_factor`` of the SDXL VAE (its config.json); SD 1.x/2.x VAEs use 0.18215."""
+
+
+def _text_config(tokenizer, *, layers: int = 2, projection_dim: int = 32, hidden: int = 32):  # type: ignore[no-untyped-def]
+    from transformers import CLIPTextConfig
+
+    return CLIPTextConfig(vocab_size=len(tokenizer), hidden_size=hidden, intermediate_size=37, num_hidden_layers=layers,
+                          num_attention_heads=4, max_position_embeddings=tokenizer.model_max_length,
+                          bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+                          pad_token_id=tokenizer.pad_token_id, projection_dim=projection_dim)
+
+
+def _vae(scaling_factor: float = 0.18215):  # type: ignore[no-untyped-def]
+    from diffusers import AutoencoderKL
+
+    return AutoencoderKL(sample_size=512, in_channels=3, out_channels=3, latent_channels=4,
+                         block_out_channels=(32, 32, 32, 32), layers_per_block=1,
+                         down_block_types=("DownEncoderBlock2D",) * 4, up_block_types=("UpDecoderBlock2D",) * 4,
+                         scaling_factor=scaling_factor)
+
+
+def sdxl_components(seed: int = 0) -> dict:
+    """Components of a tiny SDXL pipeline with the real SDXL UNet layout (3 levels, 2 layers, text-time embedding).
+
+    Text encoder 2 has 10 layers (SDXL's OpenCLIP-bigG has 32): key ``resblocks.9`` is what detectors look for;
+    it is wider than text encoder 1 (64 vs 32, as 1280 vs 768 in SDXL), which is how diffusers' single-file loader
+    tells the two encoders apart.
+    """
+    import torch
+    from diffusers import EulerDiscreteScheduler, UNet2DConditionModel
+    from transformers import CLIPTextModel, CLIPTextModelWithProjection
+
+    tokenizer, tokenizer_2 = _tiny_tokenizer(), _tiny_tokenizer()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        text_encoder = CLIPTextModel(_text_config(tokenizer))
+        text_encoder_2 = CLIPTextModelWithProjection(_text_config(tokenizer_2, layers=10, hidden=64))
+        unet = UNet2DConditionModel(
+            sample_size=128, in_channels=4, out_channels=4, block_out_channels=(32, 64, 64), layers_per_block=2,
+            down_block_types=("DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"),
+            up_block_types=("CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"),
+            attention_head_dim=(2, 4, 4), use_linear_projection=True, addition_embed_type="text_time",
+            addition_time_embed_dim=8, transformer_layers_per_block=(1, 1, 1),
+            projection_class_embeddings_input_dim=80,  # 6 time ids * 8 + 32 pooled text embedding
+            cross_attention_dim=96)  # text_encoder hidden 32 + text_encoder_2 hidden 64
+        vae = _vae(SDXL_VAE_SCALING)
+    return dict(vae=vae, text_encoder=text_encoder, text_encoder_2=text_encoder_2, tokenizer=tokenizer,
+                tokenizer_2=tokenizer_2, unet=unet, scheduler=EulerDiscreteScheduler(**SDXL_SCHEDULER))
+
+
+def sd1_layout_components(seed: int = 0) -> dict:
+    """Components of a tiny SD 1.x pipeline with the real SD 1.x UNet layout (4 levels, 2 layers each)."""
+    import torch
+    from diffusers import UNet2DConditionModel
+
+    components = _tiny_components(seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed + 1)
+        components["unet"] = UNet2DConditionModel(
+            sample_size=64, in_channels=4, out_channels=4, block_out_channels=(32, 32, 64, 64), layers_per_block=2,
+            down_block_types=("CrossAttnDownBlock2D",) * 3 + ("DownBlock2D",),
+            up_block_types=("UpBlock2D",) + ("CrossAttnUpBlock2D",) * 3,
+            cross_attention_dim=32, attention_head_dim=8)
+    return components
+
+
+def _atomic_file(target: Path, write: Callable[[Path], None]) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}-", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _atomic_dir(target: Path, write: Callable[[Path], None]) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-build-"))
+    try:
+        write(tmp)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def _save_tensors(tensors: dict, path: Path, metadata: dict[str, str] | None = None) -> None:
+    from safetensors.torch import save_file
+
+    save_file({k: v.detach().contiguous() for k, v in tensors.items()}, str(path), metadata=metadata)
+
+
+def build_tiny_sdxl(models_dir: Path, *, seed: int = 0) -> tuple[Path, Path]:
+    """Write ``tiny-sdxl/`` (diffusers folder) and ``tiny-sdxl.safetensors`` (same weights, SGM key names)."""
+    from diffusers import StableDiffusionXLPipeline
+
+    from devserver.generation.ldm_keys import clip_to_ldm, open_clip_to_ldm, unet_to_ldm, vae_to_ldm
+
+    pipe = StableDiffusionXLPipeline(**sdxl_components(seed))
+    folder = _atomic_dir(Path(models_dir) / TINY_SDXL_FOLDER,
+                         lambda d: pipe.save_pretrained(d, safe_serialization=True))
+    tensors = {**unet_to_ldm(pipe.unet.state_dict(), dict(pipe.unet.config)), **vae_to_ldm(pipe.vae.state_dict()),
+               **clip_to_ldm(pipe.text_encoder.state_dict(), "conditioner.embedders.0.transformer."),
+               **open_clip_to_ldm(pipe.text_encoder_2.state_dict(), "conditioner.embedders.1.model.")}
+    single = _atomic_file(Path(models_dir) / f"{TINY_SDXL_FOLDER}.safetensors",
+                          lambda p: _save_tensors(tensors, p, {"format": "pt"}))
+    return folder, single
+
+
+def build_tiny_sd1_file(models_dir: Path, *, seed: int = 0) -> Path:
+    """Write ``tiny-sd1.safetensors``: an SD 1.x single-file checkpoint (LDM key names) with the real UNet layout."""
+    from devserver.generation.ldm_keys import clip_to_ldm, unet_to_ldm, vae_to_ldm
+
+    c = sd1_layout_components(seed)
+    tensors = {**unet_to_ldm(c["unet"].state_dict(), dict(c["unet"].config)), **vae_to_ldm(c["vae"].state_dict()),
+               **clip_to_ldm(c["text_encoder"].state_dict(), "cond_stage_model.transformer.")}
+    return _atomic_file(Path(models_dir) / "tiny-sd1.safetensors",
+                        lambda p: _save_tensors(tensors, p, {"format": "pt"}))
+
+
+def build_tiny_vae(models_dir: Path, *, seed: int = 7) -> tuple[Path, Path]:
+    """Write ``vae/tiny-vae/`` (config.json + weights) and ``vae/tiny-vae.safetensors`` (LDM key names)."""
+    import torch
+
+    from devserver.generation.ldm_keys import vae_to_ldm
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        vae = _vae()
+    folder = _atomic_dir(Path(models_dir) / "vae" / "tiny-vae",
+                         lambda d: vae.save_pretrained(d, safe_serialization=True))
+    tensors = {k[len("first_stage_model."):]: v for k, v in vae_to_ldm(vae.state_dict()).items()}
+    single = _atomic_file(Path(models_dir) / "vae" / "tiny-vae.safetensors", lambda p: _save_tensors(tensors, p))
+    return folder, single
+
+
+def build_tiny_lora(models_dir: Path, *, seed: int = 1, rank: int = 4) -> Path:
+    """Write ``loras/tiny-lora.safetensors`` for tiny-sd (diffusers format: UNet and text encoder layers).
+
+    Built with peft like FEASIBILITY c: ``init_lora_weights=False`` makes lora_B random (the default zero B
+    would be a no-op); the text-encoder part uses ``inject_adapter_in_model`` because transformers' own
+    ``add_adapter`` demands a newer peft.
+    """
+    import torch
+    from diffusers import StableDiffusionPipeline
+    from diffusers.utils import convert_state_dict_to_diffusers
+    from peft import LoraConfig, inject_adapter_in_model
+    from peft.utils import get_peft_model_state_dict
+
+    pipe = StableDiffusionPipeline(**_tiny_components(0))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        pipe.unet.add_adapter(LoraConfig(r=rank, lora_alpha=rank, target_modules=["to_k", "to_q", "to_v", "to_out.0"],
+                                         init_lora_weights=False))
+        inject_adapter_in_model(LoraConfig(r=rank, lora_alpha=rank, init_lora_weights=False,
+                                           target_modules=["q_proj", "k_proj", "v_proj", "out_proj"]),
+                                pipe.text_encoder)
+    unet_layers = convert_state_dict_to_diffusers(get_peft_model_state_dict(pipe.unet))
+    te_layers = convert_state_dict_to_diffusers(get_peft_model_state_dict(pipe.text_encoder))
+    target = Path(models_dir) / "loras" / "tiny-lora.safetensors"
+
+    def write(tmp: Path) -> None:
+        StableDiffusionPipeline.save_lora_weights(str(tmp.parent), weight_name=tmp.name,
+                                                  unet_lora_layers=unet_layers, text_encoder_lora_layers=te_layers)
+
+    return _atomic_file(target, write)
+
+
+def randomize_zero_convs(controlnet, *, seed: int = 3, scale: float = 0.1) -> None:  # type: ignore[no-untyped-def]
+    """Give a ControlNet's zero-initialised output convolutions random weights (else it adds nothing)."""
+    import torch
+
+    with torch.random.fork_rng(devices=[]), torch.no_grad():
+        torch.manual_seed(seed)
+        modules = [*controlnet.controlnet_down_blocks, controlnet.controlnet_mid_block,
+                   controlnet.controlnet_cond_embedding.conv_out]
+        for module in modules:
+            module.weight.normal_(0, scale)
+            module.bias.normal_(0, scale)
+
+
+def build_tiny_controlnet(models_dir: Path) -> tuple[Path, Path]:
+    """Write ``controlnet/tiny-controlnet/`` and ``controlnet/tiny-controlnet.safetensors`` (tiny-sd's UNet layout)."""
+    from diffusers import ControlNetModel
+
+    controlnet = ControlNetModel.from_unet(_tiny_components(0)["unet"])
+    randomize_zero_convs(controlnet)
+    base = Path(models_dir) / "controlnet"
+    folder = _atomic_dir(base / "tiny-controlnet", lambda d: controlnet.save_pretrained(d, safe_serialization=True))
+    single = _atomic_file(base / "tiny-controlnet.safetensors", lambda p: _save_tensors(controlnet.state_dict(), p))
+    return folder, single
+
+
+def build_tiny_upscaler(models_dir: Path, *, seed: int = 5, num_feat: int = 16, num_conv: int = 4,
+                        scale: int = 2) -> Path:
+    """Write ``upscalers/tiny-upscaler.safetensors``: Real-ESRGAN's SRVGGNetCompact state dict layout
+    (``body.N`` convs and PReLUs, last conv with 3 * scale^2 channels), which spandrel recognises as "Compact"."""
+    import torch
+    from torch import nn
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        body: list[nn.Module] = [nn.Conv2d(3, num_feat, 3, 1, 1), nn.PReLU(num_feat)]
+        for _ in range(num_conv):
+            body += [nn.Conv2d(num_feat, num_feat, 3, 1, 1), nn.PReLU(num_feat)]
+        body.append(nn.Conv2d(num_feat, 3 * scale * scale, 3, 1, 1))
+        state = {f"body.{k}": v for k, v in nn.ModuleList(body).state_dict().items()}
+    return _atomic_file(Path(models_dir) / "upscalers" / "tiny-upscaler.safetensors",
+                        lambda p: _save_tensors(state, p))
+
+
+def build_all_tiny(models_dir: Path, *, force: bool = False) -> list[Path]:
+    """Build tiny-sd (if missing) and every tiny model above into `models_dir`; returns their paths.
+
+    Models already there are kept unless `force`.
+
+    Raises:
+        OSError: the folder cannot be written.
+    """
+    from devserver.generation.device import prepare_libraries
+
+    prepare_libraries()
+    models_dir = Path(models_dir)
+    written = [ensure_tiny_sd(models_dir)]
+
+    def missing(*relative: str) -> bool:
+        return force or not all((models_dir / r).exists() for r in relative)
+
+    if missing(TINY_SDXL_FOLDER, f"{TINY_SDXL_FOLDER}.safetensors"):
+        build_tiny_sdxl(models_dir)
+    if missing("tiny-sd1.safetensors"):
+        build_tiny_sd1_file(models_dir)
+    if missing("vae/tiny-vae", "vae/tiny-vae.safetensors"):
+        build_tiny_vae(models_dir)
+    if missing("loras/tiny-lora.safetensors"):
+        build_tiny_lora(models_dir)
+    if missing("controlnet/tiny-controlnet", "controlnet/tiny-controlnet.safetensors"):
+        build_tiny_controlnet(models_dir)
+    if missing("upscalers/tiny-upscaler.safetensors"):
+        build_tiny_upscaler(models_dir)
+    for relative in (TINY_SDXL_FOLDER, f"{TINY_SDXL_FOLDER}.safetensors", "tiny-sd1.safetensors", "vae/tiny-vae",
+                     "vae/tiny-vae.safetensors", "loras/tiny-lora.safetensors", "controlnet/tiny-controlnet",
+                     "controlnet/tiny-controlnet.safetensors", "upscalers/tiny-upscaler.safetensors"):
+        written.append(models_dir / relative)
+    return written
+
+
+__all__ = ["TINY_SD_FOLDER", "TINY_SDXL_FOLDER", "build_all_tiny", "build_tiny_controlnet", "build_tiny_lora",
+           "build_tiny_sd1_file", "build_tiny_sdxl", "build_tiny_upscaler", "build_tiny_vae", "randomize_zero_convs"]
