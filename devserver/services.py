@@ -8,8 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pathlib import Path
+from typing import Any
+
 from devserver.generation.backend import DiffusersBackend
+from devserver.jobs.backends import QueueBackend
 from devserver.jobs.events import EventBus
+from devserver.jobs.kinds import build_handlers
 from devserver.jobs.queue import JobQueue
 from devserver.jobs.store import JobStore
 from devserver.llm.base import LlmBackend
@@ -30,7 +35,8 @@ class Services:
     registry: SchemaRegistry
     safety: SafetyFilter
     llm: LlmBackend
-    generation: DiffusersBackend
+    generation: Any
+    """Stage 4: the in-process DiffusersBackend, or with the Celery backend the CeleryBackend (GPU workers)."""
     recorder: RunRecorder
     uploads: UploadStore
     orchestrator: Orchestrator
@@ -38,13 +44,15 @@ class Services:
 
 
 def build_services(settings: Settings, *, generation_backend: DiffusersBackend | None = None,
-                   llm_backend: LlmBackend | None = None) -> Services:
+                   llm_backend: LlmBackend | None = None, queue_db: Path | None = None) -> Services:
     """Build all services for `settings`.
 
     Args:
         settings: the app's settings.
-        generation_backend: share an existing backend (tests share one per session so weights load once).
+        generation_backend: share an existing backend (tests share one per session so weights load once);
+            ignored with the Celery backend (stage 4 runs on GPU workers).
         llm_backend: override the LLM backend chosen by settings.
+        queue_db: the jobs database; default ``<exports>/queue.sqlite3`` (``devserver run`` uses a private one).
     Raises:
         SchemaFileError: a file under schemas/ is broken (names file and field).
     """
@@ -52,9 +60,16 @@ def build_services(settings: Settings, *, generation_backend: DiffusersBackend |
     registry.output_config(settings.default_output_config)  # a typo in the setting fails at start-up
     safety = SafetyFilter.load(settings.schemas_dir / "filters", settings.safety_level)
     llm = llm_backend or build_llm_backend(settings)
-    generation = generation_backend or DiffusersBackend(
-        device=settings.device, models_dir=settings.resolved_models_dir,
-        allow_downloads=settings.allow_model_downloads, threads=settings.torch_threads)
+    backend: QueueBackend
+    if settings.queue_backend == "celery":
+        from devserver.jobs.remote import CeleryBackend
+
+        backend = generation = CeleryBackend(settings)
+    else:
+        backend = QueueBackend()
+        generation = generation_backend or DiffusersBackend(
+            device=settings.device, models_dir=settings.resolved_models_dir,
+            allow_downloads=settings.allow_model_downloads, threads=settings.torch_threads)
     recorder = RunRecorder(settings.runs_dir)
     retention_h = settings.upload_retention_hours
     uploads = UploadStore(settings.uploads_dir, max_bytes=settings.upload_max_bytes,
@@ -63,8 +78,9 @@ def build_services(settings: Settings, *, generation_backend: DiffusersBackend |
     uploads.purge_expired()
     orchestrator = Orchestrator(settings=settings, registry=registry, safety=safety, llm=llm,
                                 generation=generation, recorder=recorder, uploads=uploads)
-    queue = JobQueue(bus=EventBus(JobStore(settings.exports_dir / "queue.sqlite3")), orchestrator=orchestrator,
-                     recorder=recorder, concurrency=settings.queue_concurrency)
+    queue = JobQueue(bus=EventBus(JobStore(queue_db or settings.exports_dir / "queue.sqlite3")),
+                     handlers=build_handlers(orchestrator), orchestrator=orchestrator, recorder=recorder,
+                     backend=backend, concurrency=settings.queue_concurrency)
     return Services(settings=settings, registry=registry, safety=safety, llm=llm, generation=generation,
                     recorder=recorder, uploads=uploads, orchestrator=orchestrator, queue=queue)
 
