@@ -206,6 +206,11 @@ class ServerStoppingError(ApiError):
     code = "server_stopping"
 
 
+class Detached(Exception):
+    """Not an API error: a remote generation backend stops following a job because the server stops; the GPU
+    worker goes on and the next start of the web node picks the result up (``devserver.jobs.remote``)."""
+
+
 class SchemaFileError(Exception):
     """A JSON file under schemas/ is broken; raised at start-up with file and field in the message."""
 

@@ -19,11 +19,9 @@ from __future__ import annotations
 from typing import Any
 
 from devserver.contracts.jobs import WorkerInfo
+from devserver.errors import Detached
 
-
-class Detached(Exception):
-    """Raised by a remote backend's ``generate`` when the server stops while a GPU worker makes the image:
-    the job goes on there and the next start of the web node picks its result up."""
+__all__ = ["Detached", "QueueBackend"]
 
 
 class QueueBackend:

@@ -63,6 +63,7 @@ from devserver.errors import (
     BadRequestError,
     ConflictError,
     GenerationCanceledError,
+    QueueUnavailableError,
     RunNotFoundError,
     ServerStoppingError,
 )
@@ -382,8 +383,12 @@ class JobQueue:
                                       position=queued if job.status == "queued" else 0,
                                       cancel_requested=job.cancel_requested, created_at=job.created_at,
                                       started_at=job.started_at))
+        try:
+            workers = self.backend.workers()
+        except QueueUnavailableError:
+            workers = []  # Redis is down: no worker can be seen (submissions answer 503 meanwhile)
         return QueueResponse(status="success", concurrency=self._capacity(), running=len(entries) - queued,
-                             queued=queued, jobs=entries, workers=self.backend.workers())
+                             queued=queued, jobs=entries, workers=workers)
 
     def cancel(self, run_id: str) -> RunStatusResponse:
         """Cancel a run: a queued one at once, a running one at its next diffusion step or stage start.

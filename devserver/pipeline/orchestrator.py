@@ -49,7 +49,7 @@ from devserver.contracts.api import (
 )
 from devserver.contracts.common import SEED_MAX
 from devserver.contracts.schema_files import InterceptionConfig, OutputConfig, PipelineDef
-from devserver.errors import ApiError, OutputConfigUnavailableError, RequestValidationError
+from devserver.errors import ApiError, Detached, OutputConfigUnavailableError, RequestValidationError
 from devserver.generation.backend import DiffusersBackend, GenerationRequest, GenerationResult, ModelRef
 from devserver.generation.png import encode_png, format_parameters
 from devserver.llm.base import LlmBackend
@@ -582,7 +582,7 @@ class Orchestrator:
         """Jobs: log an unexpected failure with its trace and let it propagate (the queue records the outcome)."""
         try:
             yield
-        except (_Blocked, ApiError):
+        except (_Blocked, ApiError, Detached):
             raise
         except Exception:
             log.exception("run %s failed", run.run_id)
