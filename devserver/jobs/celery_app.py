@@ -40,9 +40,10 @@ QUEUE_PREFIX = "devserver.stage4."
 MAX_FAILED_ATTEMPTS = 3
 """A job that failed this many times (worker lost or generation failed) ends ``error`` with the reasons."""
 KEEP_S = 24 * 3600
-"""How long the Redis records of a job are kept after it was dispatched, in seconds."""
+"""How long the Redis records of a job are kept at most, in seconds: the web node deletes the dispatch record and
+the stream (with its image) as soon as it applied the job's end; a web node down for longer loses the job."""
 DONE_KEEP_S = 3600
-"""How long they are kept once the job ended (its stream can still be read), in seconds."""
+"""How long a GPU worker keeps a finished job's bookkeeping (deliveries, done), in seconds."""
 
 
 def queue_name(output_config_id: str) -> str:

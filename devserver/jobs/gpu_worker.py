@@ -265,7 +265,7 @@ class _Worker:
         r = self.redis
         pipe = r.pipeline()
         pipe.xadd(stream, {"type": kind, "worker": self.name, **fields})
-        pipe.expire(stream, DONE_KEEP_S)
+        pipe.expire(stream, KEEP_S)  # the web node deletes it once applied; kept a day for a web node that is down
         pipe.hset(task_key(task_id), "done", kind)
         pipe.hdel(task_key(task_id), "running")
         pipe.expire(task_key(task_id), DONE_KEEP_S)

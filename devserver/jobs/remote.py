@@ -31,7 +31,6 @@ from devserver.generation.backend import GenerationRequest, GenerationResult, Mo
 from devserver.jobs import stage4
 from devserver.jobs.backends import Detached, QueueBackend
 from devserver.jobs.celery_app import (
-    DONE_KEEP_S,
     KEEP_S,
     TASK_NAME,
     WORKERS_KEY,
@@ -349,11 +348,9 @@ class CeleryBackend(QueueBackend):
         return pending, message
 
     def _forget(self, pending: Pending) -> None:
-        """The job ended: drop the dispatch record (nothing to follow any more); keep the stream a while."""
+        """The job ended and this web node applied it: drop its dispatch record and its stream (with the image),
+        so Redis holds only what a web node has yet to pick up."""
         try:
-            pipe = self._redis.pipeline()
-            pipe.delete(dispatch_key(pending.run_id))
-            pipe.expire(stream_key(pending.run_id, pending.task_id), DONE_KEEP_S)
-            pipe.execute()
+            self._redis.delete(dispatch_key(pending.run_id), stream_key(pending.run_id, pending.task_id))
         except redis.RedisError:
             pass
