@@ -89,3 +89,26 @@ def test_failed_warm_up_is_logged_not_raised(settings_factory, tmp_path, caplog)
                      start_queue=False)
     warm_up_default_model(app)
     assert "warm-up of sd15 failed" in caplog.text
+
+
+def test_run_is_recorded_as_a_finished_job(env, capsys):
+    """`devserver run` goes through the job lifecycle too: the run folder says how it ended."""
+    import json
+
+    assert main(["run", "a lighthouse", "--config", "bauhaus", "--seed", "3"]) == 0
+    (folder,) = (env / "json").iterdir()
+    assert json.loads((folder / "metadata.json").read_text())["status"] == "success"
+    assert not (env / "queue.sqlite3").exists(), "a private jobs table: a running server's queue is not touched"
+
+
+@pytest.mark.parametrize("argv, message", [
+    pytest.param(["worker"], "devserver worker --celery", id="without_celery"),
+    pytest.param(["worker", "--celery", "--models", "no_such_model"], "unknown output config 'no_such_model'",
+                 id="unknown_model"),
+    pytest.param(["worker", "--celery", "--models", "sd15"], "output config 'sd15' is not on this machine",
+                 id="weights_missing"),
+    pytest.param(["worker", "--celery", "--models", " , "], "--models needs at least one", id="empty_models"),
+])
+def test_worker_refuses_with_a_usage_message(env, capsys, argv, message):
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
