@@ -267,9 +267,11 @@ class CeleryBackend(QueueBackend):
         cancel_sent = False
         outage_since: float | None = None
         while True:
+            # the server's stop sets detach before it raises every job's cancel flag: never mistake it for a cancel
+            wants_cancel = not cancel_sent and is_canceled is not None and is_canceled()
             if self._detached.is_set():
                 raise Detached(pending.run_id)
-            if not cancel_sent and is_canceled is not None and is_canceled():
+            if wants_cancel:
                 self._cancel(pending)
                 cancel_sent = True
                 if not started:
@@ -295,6 +297,8 @@ class CeleryBackend(QueueBackend):
                     if entry["type"] == "delivery":
                         started = True
                     elif entry["type"] == "progress" and result is True and not cancel_sent:
+                        if self._detached.is_set():
+                            raise Detached(pending.run_id)
                         self._cancel(pending)
                         cancel_sent = True
                     elif isinstance(result, GenerationResult):
