@@ -14,13 +14,13 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test dev bench setup frontend chromium schemas clean
+.PHONY: run test dev bench setup frontend chromium redis schemas clean
 
 run: setup frontend
 	$(VENV)/bin/devserver models build-tiny --all
 	$(VENV)/bin/devserver serve
 
-test: setup frontend chromium
+test: setup frontend chromium redis
 	$(VENV)/bin/devserver contracts export --check
 	cd $(FRONTEND) && npm run --silent check:types && npm run --silent test:unit && npm run --silent size
 	$(VENV)/bin/ruff check devserver tests bench examples
@@ -31,11 +31,12 @@ dev: setup
 	cd $(FRONTEND) && npm ci --no-audit --no-fund
 	$(VENV)/bin/devserver serve & trap 'kill %1' EXIT; cd $(FRONTEND) && npm run dev
 
-bench: setup
+bench: setup redis
 	$(PY) -m bench.bench_generation
 	$(PY) -m bench.bench_upload
 	$(PY) -m bench.bench_progress
 	$(PY) -m bench.bench_models
+	$(PY) -m bench.bench_celery
 
 setup: $(VENV)/.installed
 
@@ -62,6 +63,12 @@ chromium:
 	@test -x $(CHROMIUM) || { echo "installing Debian's chromium"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core fonts-noto-color-emoji) >/dev/null \
 	  || { echo "could not install chromium: run as root or install the 'chromium' package"; exit 1; }; }
+
+# The Celery backend's tests start their own Redis (Debian's redis-server) on a free port; no service is enabled.
+redis:
+	@command -v redis-server >/dev/null || { echo "installing Debian's redis-server"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >/dev/null \
+	  || { echo "could not install redis-server: run as root or install the 'redis-server' package"; exit 1; }; }
 
 schemas: setup
 	$(VENV)/bin/devserver contracts export

@@ -5,6 +5,7 @@
     devserver models build-tiny [--force]
     devserver configs list
     devserver contracts export [--check]
+    devserver worker --celery [--models id,id] [--concurrency 1] [--name NAME]
 
 Heavy modules (diffusers, torch) are imported only by the subcommands that need them, so ``--help`` is fast.
 """
@@ -93,14 +94,26 @@ def warm_up_default_model(app) -> None:  # type: ignore[no-untyped-def]
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run stages 1-4 in-process and print each stage's result and the image path."""
+    """Run stages 1-4 as a job in this process and print each stage's result and the image path."""
+    import tempfile
+
     from devserver import create_app
+
+    settings = _settings(args)
+    with tempfile.TemporaryDirectory(prefix="devserver-run-") as tmp:
+        # a private jobs table: never touch a running server's queue (the run folder goes to the exports as usual)
+        app = create_app(settings, start_queue=False, queue_db=Path(tmp) / "queue.sqlite3")
+        services = app.extensions["devserver"]
+        try:
+            return _run_once(args, settings, services)
+        finally:
+            services.queue.stop()
+
+
+def _run_once(args: argparse.Namespace, settings, services) -> int:  # type: ignore[no-untyped-def]
     from devserver.contracts.api import BlockedResponse, ExecuteRequest
     from devserver.errors import ApiError
 
-    settings = _settings(args)
-    app = create_app(settings, start_queue=False)  # never touch a running server's queue
-    services = app.extensions["devserver"]
     image_id = None
     try:
         if args.image:
@@ -111,7 +124,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 "output_config": args.output_config, "input_image": image_id}
         if args.rules is not None:
             body["context_prompt"] = args.rules
-        result = services.orchestrator.execute(ExecuteRequest.model_validate(body))
+        result = services.queue.call("execute", ExecuteRequest.model_validate(body))
     except ApiError as exc:
         print(f"error ({exc.code}): {exc.message}", file=sys.stderr)
         return 2
@@ -212,6 +225,30 @@ def cmd_contracts_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    """``devserver worker --celery``: a GPU worker of the Celery backend (stage 4 only; see devserver.jobs.gpu_worker).
+
+    Without ``--celery`` (the JSON-lines worker protocol on stdin/stdout, DESIGN.md "Worker protocol") it
+    answers with a usage message and exit status 2 for now.
+    """
+    if not args.celery:
+        print("devserver worker: the JSON-lines worker protocol is not available yet; for a GPU worker of the "
+              "Celery backend run `devserver worker --celery [--models id,id] [--concurrency 1]`", file=sys.stderr)
+        return 2
+    import logging
+
+    from devserver.jobs.gpu_worker import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    models = None
+    if args.models is not None:
+        models = [model.strip() for model in args.models.split(",") if model.strip()]
+        if not models:
+            print("devserver worker: --models needs at least one output config id", file=sys.stderr)
+            return 2
+    return run_worker(_settings(args), models=models, concurrency=args.concurrency, name=args.name)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``devserver`` command."""
     parser = argparse.ArgumentParser(prog="devserver", description="Local web studio for arts education.")
@@ -243,6 +280,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     configs = sub.add_parser("configs", help="configs").add_subparsers(dest="configs_command", required=True)
     configs.add_parser("list", help="list configs").set_defaults(func=cmd_configs_list)
+
+    worker = sub.add_parser("worker", help="run a worker (--celery: a GPU worker of the Celery backend)")
+    worker.add_argument("--celery", action="store_true",
+                        help="consume stage-4 jobs from the Celery broker (DEVSERVER_BROKER_URL)")
+    worker.add_argument("--models", help="output config ids to serve, comma-separated (default: all whose "
+                                         "weights are in DEVSERVER_MODELS_DIR)")
+    worker.add_argument("--concurrency", type=int, default=1, choices=range(1, 65), metavar="N",
+                        help="jobs at the same time (pool processes, default 1)")
+    worker.add_argument("--name", help="worker name shown in GET /api/queue (default <host>-<pid>)")
+    worker.set_defaults(func=cmd_worker)
 
     contracts = sub.add_parser("contracts", help="API contracts").add_subparsers(dest="contracts_command",
                                                                                  required=True)

@@ -192,6 +192,25 @@ class ForbiddenError(ApiError):
     code = "forbidden"
 
 
+class QueueUnavailableError(ApiError):
+    """503: the job queue's broker (Redis, with the Celery backend) cannot be reached; nothing was queued."""
+
+    status = 503
+    code = "queue_unavailable"
+
+
+class ServerStoppingError(ApiError):
+    """503: the server is shutting down; a synchronous call's run was interrupted or left to finish without it."""
+
+    status = 503
+    code = "server_stopping"
+
+
+class Detached(Exception):
+    """Not an API error: a remote generation backend stops following a job because the server stops; the GPU
+    worker goes on and the next start of the web node picks the result up (``devserver.jobs.remote``)."""
+
+
 class SchemaFileError(Exception):
     """A JSON file under schemas/ is broken; raised at start-up with file and field in the message."""
 

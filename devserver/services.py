@@ -8,14 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pathlib import Path
+from typing import Any
+
 from devserver.generation.backend import DiffusersBackend
+from devserver.jobs.backends import QueueBackend
 from devserver.jobs.events import EventBus
+from devserver.jobs.kinds import build_handlers
 from devserver.jobs.queue import JobQueue
 from devserver.jobs.store import JobStore
 from devserver.llm.base import LlmBackend
 from devserver.llm.factory import build_llm_backend
 from devserver.models.registry import ModelRegistry
-from devserver.models.service import MODEL_JOB_KINDS, ModelService
+from devserver.models.jobs import model_job_handlers
+from devserver.models.service import ModelService
 from devserver.models.store import ModelStore
 from devserver.pipeline.loader import SchemaRegistry
 from devserver.pipeline.orchestrator import Orchestrator
@@ -33,7 +39,8 @@ class Services:
     registry: SchemaRegistry
     safety: SafetyFilter
     llm: LlmBackend
-    generation: DiffusersBackend
+    generation: Any
+    """Stage 4: the in-process DiffusersBackend, or with the Celery backend the CeleryBackend (GPU workers)."""
     recorder: RunRecorder
     uploads: UploadStore
     orchestrator: Orchestrator
@@ -42,13 +49,15 @@ class Services:
 
 
 def build_services(settings: Settings, *, generation_backend: DiffusersBackend | None = None,
-                   llm_backend: LlmBackend | None = None) -> Services:
+                   llm_backend: LlmBackend | None = None, queue_db: Path | None = None) -> Services:
     """Build all services for `settings`.
 
     Args:
         settings: the app's settings.
-        generation_backend: share an existing backend (tests share one per session so weights load once).
+        generation_backend: share an existing backend (tests share one per session so weights load once);
+            ignored with the Celery backend (stage 4 runs on GPU workers).
         llm_backend: override the LLM backend chosen by settings.
+        queue_db: the jobs database; default ``<exports>/queue.sqlite3`` (``devserver run`` uses a private one).
     Raises:
         SchemaFileError: a file under schemas/ is broken (names file and field).
     """
@@ -56,10 +65,20 @@ def build_services(settings: Settings, *, generation_backend: DiffusersBackend |
     registry.output_config(settings.default_output_config)  # a typo in the setting fails at start-up
     safety = SafetyFilter.load(settings.schemas_dir / "filters", settings.safety_level)
     llm = llm_backend or build_llm_backend(settings)
-    generation = generation_backend or DiffusersBackend(
+    # stage 4 in this process (embedded), or on GPU workers (celery); model management always works on the
+    # models this process holds itself (with Celery: the web node's own models folder, see README "Deployment")
+    local = generation_backend or DiffusersBackend(
         device=settings.device, models_dir=settings.resolved_models_dir,
         allow_downloads=settings.allow_model_downloads, threads=settings.torch_threads,
         cache_bytes=settings.model_cache_bytes)
+    backend: QueueBackend
+    if settings.queue_backend == "celery":
+        from devserver.jobs.remote import CeleryBackend
+
+        backend = generation = CeleryBackend(settings)
+    else:
+        backend = QueueBackend()
+        generation = local
     recorder = RunRecorder(settings.runs_dir)
     retention_h = settings.upload_retention_hours
     uploads = UploadStore(settings.uploads_dir, max_bytes=settings.upload_max_bytes,
@@ -68,13 +87,14 @@ def build_services(settings: Settings, *, generation_backend: DiffusersBackend |
     uploads.purge_expired()
     orchestrator = Orchestrator(settings=settings, registry=registry, safety=safety, llm=llm,
                                 generation=generation, recorder=recorder, uploads=uploads)
-    queue = JobQueue(bus=EventBus(JobStore(settings.exports_dir / "queue.sqlite3")), orchestrator=orchestrator,
-                     recorder=recorder, concurrency=settings.queue_concurrency)
+    queue = JobQueue(bus=EventBus(JobStore(queue_db or settings.exports_dir / "queue.sqlite3")),
+                     handlers=build_handlers(orchestrator), orchestrator=orchestrator, recorder=recorder,
+                     backend=backend, concurrency=settings.queue_concurrency)
     models = ModelService(registry=ModelRegistry(settings.resolved_models_dir, registry.output_configs),
-                          store=ModelStore(settings.exports_dir / "models.sqlite3"), backend=generation, queue=queue,
+                          store=ModelStore(settings.exports_dir / "models.sqlite3"), backend=local, queue=queue,
                           uploads=uploads, previews_dir=settings.exports_dir / "model_previews")
-    for kind in MODEL_JOB_KINDS:  # benchmark/optimize/load run as jobs, FIFO with learners' runs
-        queue.handlers[kind] = models.run_job
+    # benchmark/optimize/load run as jobs, FIFO with learners' runs
+    queue.handlers.update(model_job_handlers(models))
     orchestrator.usage_listener = models.record_usage
     return Services(settings=settings, registry=registry, safety=safety, llm=llm, generation=generation,
                     recorder=recorder, uploads=uploads, orchestrator=orchestrator, queue=queue, models=models)

@@ -120,6 +120,20 @@ class Settings(BaseSettings):
         description="Memory budget of loaded models in bytes (LRU: loading past it evicts the least recently used "
         "idle model). Unset: measured, half of the available RAM at start on CPU, 80 % of GPU memory on CUDA.")
 
+    # -- scale-out: the Celery queue backend (README "Deployment: several GPU machines")
+    queue_backend: Literal["embedded", "celery"] = Field(
+        "embedded", description="Where stage 4 runs: embedded (in the server process) or celery (GPU workers, "
+        "`devserver worker --celery`, through a Redis broker).")
+    broker_url: str = Field(
+        "redis://127.0.0.1:6379/0", description="Redis URL of the Celery broker and of the progress streams "
+        "(celery backend and `devserver worker --celery`).")
+    celery_visibility_timeout_s: float = Field(
+        600.0, ge=5, le=86400, description="Seconds after which Redis hands a job whose worker vanished (machine "
+        "lost, process killed) to another worker; must exceed the longest stage 4 including model loading.")
+    worker_heartbeat_s: float = Field(
+        2.0, gt=0, le=60, description="Seconds between a GPU worker's heartbeats in Redis; a worker silent for "
+        "3 heartbeats is gone.")
+
     @field_validator("cors_origins")
     @classmethod
     def _no_wildcard(cls, origins: list[str]) -> list[str]:

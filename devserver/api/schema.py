@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, request
 
 from devserver.api._io import parse_json, respond
 from devserver.contracts.api import (
@@ -63,11 +63,8 @@ def list_output_configs():  # type: ignore[no-untyped-def]
 
 @bp.post("/pipeline/execute")
 def execute():  # type: ignore[no-untyped-def]
-    """Stages 1-4 in one call; with ``"async": true`` validated, queued and answered 202 at once."""
-    req = parse_json(ExecuteRequest)
-    if req.async_:
-        return respond(get_services().queue.submit(req), 202)
-    return respond(get_services().orchestrator.execute(req))
+    """Stages 1-4 as a job: waited for, or with ``"async": true`` checked, queued and answered 202 at once."""
+    return _job("execute", parse_json(ExecuteRequest))
 
 
 @bp.post("/pipeline/stage2")
@@ -84,8 +81,13 @@ def optimize():  # type: ignore[no-untyped-def]
 
 @bp.post("/pipeline/generation")
 def generation():  # type: ignore[no-untyped-def]
-    """Stages 3b, 3c and 4 on a final prompt; with ``"async": true`` validated, queued and answered 202 at once."""
-    req = parse_json(GenerationRequestBody)
+    """Stages 3b, 3c and 4 on a final prompt as a job: waited for, or with ``"async": true`` answered 202 at once."""
+    return _job("generation", parse_json(GenerationRequestBody))
+
+
+def _job(kind: str, req: ExecuteRequest | GenerationRequestBody):  # type: ignore[no-untyped-def]
+    """Queue the run: answer 202 at once (``"async": true``), or wait for its end and answer its result."""
+    queue = get_services().queue
     if req.async_:
-        return respond(get_services().queue.submit(req), 202)
-    return respond(get_services().orchestrator.generate(req))
+        return respond(queue.submit(kind, req, client=request.remote_addr), 202)
+    return respond(queue.call(kind, req, client=request.remote_addr))

@@ -97,6 +97,17 @@ class QueueEntry(_Model):
     started_at: str | None = Field(description="ISO 8601 UTC time started (running only).")
 
 
+class WorkerInfo(_Model):
+    """A GPU worker of the Celery backend (``devserver worker --celery``), as its heartbeat in Redis tells."""
+
+    name: str = Field(description="The worker's name (Celery node name, e.g. gpu1@host).")
+    models: list[str] = Field(description="Output config ids it serves (its Celery queues).")
+    concurrency: int = Field(ge=1, description="Jobs it runs at the same time.")
+    status: Literal["busy", "idle"] = Field(description="busy while it runs at least one job.")
+    current_runs: list[str] = Field(description="run_ids of the jobs it runs now.")
+    heartbeat_age_s: float = Field(ge=0, description="Seconds since its last heartbeat (Redis server time).")
+
+
 class QueueResponse(_Model):
     """200 of GET /api/queue: running runs, then queued runs in the order they will run."""
 
@@ -105,6 +116,10 @@ class QueueResponse(_Model):
     running: int = Field(ge=0, description="How many runs are running.")
     queued: int = Field(ge=0, description="How many runs wait.")
     jobs: list[QueueEntry] = Field(description="Running runs (position 0), then queued ones by position.")
+    workers: list[WorkerInfo] | None = Field(
+        None, exclude_if=lambda workers: workers is None,
+        description="Celery backend only (absent with the embedded one): the GPU workers with a live heartbeat, "
+        "by name.")
 
 
 # --------------------------------------------------------------------------- SSE event data
@@ -256,6 +271,7 @@ class WsError(_WsMessage):
 JOB_MODELS: tuple[type[BaseModel], ...] = (
     QueuedResponse,
     RunStatusResponse,
+    WorkerInfo,
     QueueResponse,
     QueuedEvent,
     StartedEvent,

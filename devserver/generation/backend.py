@@ -123,6 +123,7 @@ class GenerationResult:
         device, dtype: where it ran, e.g. ``"cpu"``/``"float32"``.
         duration_ms: wall time of the diffusers call (excluding model loading), in milliseconds.
         strength: img2img strength, None for txt2img.
+        worker: name of the GPU worker that made it (Celery backend); None when made in this process.
     """
 
     image: Image.Image
@@ -139,6 +140,7 @@ class GenerationResult:
     dtype: str
     duration_ms: int
     strength: float | None
+    worker: str | None = None
 
 
 @dataclass(frozen=True)
@@ -484,7 +486,8 @@ class DiffusersBackend:
     # -- generation ------------------------------------------------------------------------------
 
     def generate(self, model: ModelRef, request: GenerationRequest, *,
-                 on_step: Callable[[int, int], bool | None] | None = None) -> GenerationResult:
+                 on_step: Callable[[int, int], bool | None] | None = None, run_id: str | None = None,
+                 is_canceled: Callable[[], bool] | None = None) -> GenerationResult:
         """Generate one image: txt2img, or img2img when ``request.init_image`` is set.
 
         Args:
@@ -494,6 +497,8 @@ class DiffusersBackend:
                 total being the pipeline's actual number of steps (img2img runs about
                 ``steps * strength``; second-order schedulers such as Heun count each model call).
                 Returning True cancels the run.
+            run_id / is_canceled: used by remote backends (the run the job belongs to; a cancel check while
+                the job waits for a worker); in-process generation needs neither.
         Returns:
             the image and the parameters actually used.
         Raises:

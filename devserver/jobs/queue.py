@@ -1,17 +1,31 @@
-"""The job queue: async runs, FIFO worker threads, progress events, cancel, and recovery after a restart.
+"""The job queue: every run that generates is a job; FIFO queue threads, progress events, cancel, restarts.
+
+A synchronous /execute or /generation call submits a job and waits for its end (:meth:`JobQueue.call`); an
+``"async": true`` call submits and answers 202 at once (:meth:`JobQueue.submit`). Both wait in the same
+first-in-first-out queue, so queue positions are true for everyone. What a job does is its kind's handler
+(:mod:`devserver.jobs.kinds`); where its image is made is the backend's business (:mod:`devserver.jobs.backends`:
+in this process, or on GPU workers through Celery). The queue is the only writer of a job's status: the jobs
+table, and the run folder's metadata.json when the job ends.
 
 Life of a job (statuses in SQLite, events through the :class:`~devserver.jobs.events.EventBus`)::
 
-    submit: validate like the sync path -> queued (event "queued")
-    worker: queued -> running ("started", then "stage_start"/"stage_complete"/"progress" from the orchestrator)
+    submit: the kind's prepare() checks the request (4xx at once, nothing written) -> queued (event "queued")
+    thread: queued -> running ("started", then "stage_start"/"stage_complete"/"progress" from the orchestrator)
     end:    running -> success ("complete") | blocked ("blocked") | error ("error") | canceled ("canceled")
     cancel: queued -> canceled at once; running -> canceled at the next diffusion step or stage start
-    stop:   running -> error "interrupted by restart" at its next step (graceful shutdown); queued jobs stay
-    start-up: running -> error "interrupted by restart" (the process died); queued jobs run again
+    stop:   running -> error "interrupted by restart" at its next step (graceful shutdown); queued jobs stay.
+            Celery backend: a job whose image a GPU worker is making is left running there
+    start-up: running -> error "interrupted by restart" (the process died), except (Celery) a job whose stage 4
+            is still known to Redis: its progress and image are picked up from its Redis Stream; queued jobs
+            run again
 
 Each terminal transition is conditional (only from queued/running) and stored together with its event, so
-every run ends exactly once. Workers wait on a condition variable (no polling) and are started when the first
-job is queued or when queued jobs survive a restart; :meth:`JobQueue.stop` ends them (also at exit).
+every run ends exactly once. Queue threads wait on a condition variable (no polling); they are started when
+jobs are queued (up to the concurrency: ``Settings.queue_concurrency``, or with Celery the number of GPU
+worker slots if larger) and end after a while without work; :meth:`JobQueue.stop` ends them (also at exit).
+
+A synchronous caller that disconnects does not stop its job: the job runs to its end and is recorded (run
+folder, jobs table, GET /api/runs/<run_id>) like any other.
 """
 
 from __future__ import annotations
@@ -20,20 +34,14 @@ import atexit
 import logging
 import threading
 import time
-from collections.abc import Callable
 from datetime import datetime
+
+from concurrent.futures import Future
 from typing import Any
 
 from pydantic import BaseModel
 
-from devserver.contracts.api import (
-    BlockedResponse,
-    ErrorBody,
-    ExecuteRequest,
-    GenerationRequestBody,
-    MediaOutput,
-    Stages,
-)
+from devserver.contracts.api import BlockedResponse, ErrorBody, MediaOutput, Stages
 from devserver.contracts.jobs import (
     BlockedInfo,
     CanceledEvent,
@@ -52,14 +60,19 @@ from devserver.contracts.jobs import (
 )
 from devserver.errors import (
     ApiError,
+    BadRequestError,
     ConflictError,
     GenerationCanceledError,
+    QueueUnavailableError,
     RunNotFoundError,
+    ServerStoppingError,
 )
+from devserver.jobs.backends import Detached, QueueBackend
 from devserver.jobs.events import EventBus, RunStream
+from devserver.jobs.kinds import JobHandler
 from devserver.jobs.store import Job
-from devserver.pipeline.orchestrator import Orchestrator, RunObserver
-from devserver.storage.ids import new_id, validate_id
+from devserver.pipeline.orchestrator import Orchestrator, RunObserver, record_block
+from devserver.storage.ids import validate_id
 from devserver.storage.recorder import RunRecorder
 
 log = logging.getLogger(__name__)
@@ -68,6 +81,10 @@ INTERRUPTED = ErrorBody(code="interrupted", message="interrupted by restart")
 """The error of a run that was running when the server process died."""
 STOP_TIMEOUT_S = 10.0
 """How long :meth:`JobQueue.stop` waits for a running job to finish, in seconds."""
+IDLE_THREAD_S = 30.0
+"""A queue thread without work for this many seconds ends (a new one starts with the next job)."""
+INTERNAL_ERROR = ErrorBody(code="internal_error", message="An unexpected error occurred on the server.")
+"""The error of a job that failed unexpectedly (the trace is logged, never sent)."""
 
 
 def events_url(run_id: str) -> str:
@@ -127,53 +144,77 @@ class JobObserver(RunObserver):
         return self._cancel.is_set()
 
 
+class _Waiter:
+    """A synchronous caller waiting for its job: the response, or the error to raise."""
+
+    def __init__(self) -> None:
+        self.future: Future[BaseModel] = Future()
+
+
 class JobQueue:
-    """Durable FIFO queue of async runs with `concurrency` worker threads; one per app.
+    """Durable FIFO queue of every run that generates, with its queue threads; one per app.
 
     Args:
         bus: event bus (with its SQLite store).
-        orchestrator: runs the stages.
-        recorder: run folders (to mark runs interrupted by a restart).
-        concurrency: worker threads (Settings.queue_concurrency); generation itself is serialised by the
-            backend, so more workers overlap only the text stages.
+        handlers: job kind -> handler (:func:`devserver.jobs.kinds.build_handlers`).
+        orchestrator: finishes a stage 4 picked up again after a restart (Celery backend).
+        recorder: run folders (the queue records each job's outcome in its metadata.json).
+        backend: where stage 4 runs (:mod:`devserver.jobs.backends`).
+        concurrency: runs worked on at once (Settings.queue_concurrency); with the embedded backend generation
+            itself is serialised by the diffusers backend, so more threads overlap only the text stages; with
+            Celery the GPU workers' slots raise it (:meth:`QueueBackend.slots`).
     """
 
-    def __init__(self, *, bus: EventBus, orchestrator: Orchestrator, recorder: RunRecorder, concurrency: int) -> None:
+    def __init__(self, *, bus: EventBus, handlers: dict[str, JobHandler], orchestrator: Orchestrator,
+                 recorder: RunRecorder, backend: QueueBackend, concurrency: int) -> None:
         self.bus = bus
         self.store = bus.store
+        self.handlers = handlers
+        self.backend = backend
         self.concurrency = concurrency
         self._orchestrator = orchestrator
         self._recorder = recorder
         self._lock = threading.Lock()
         self._wakeup = threading.Condition(self._lock)
         self._cancel_flags: dict[str, threading.Event] = {}
-        self._workers: list[threading.Thread] = []
+        self._plans: dict[str, Any] = {}
+        self._waiters: dict[str, _Waiter] = {}
+        self._workers: set[threading.Thread] = set()
+        self._thread_count = 0
         self._stopping = False
-        self.handlers: dict[str, Callable[[str, dict[str, Any], JobObserver], BaseModel]] = {}
-        """Job kinds run by other services (model benchmark/optimize/load): kind -> handler(kind, request,
-        observer) returning the data of the terminal ``complete`` event."""
+        self._at_exit = False
 
     # ----------------------------------------------------------------------------- life cycle
     def start(self) -> None:
-        """Recover after a restart, then start workers if queued jobs are waiting.
+        """Recover after a restart, then start queue threads if queued jobs are waiting.
 
         Jobs left ``running`` by a dead process end ``error`` "interrupted by restart" (event and
-        metadata.json of their run folder, which is kept); queued jobs keep their places.
+        metadata.json of their run folder, which is kept), except those whose stage 4 the backend still
+        knows (Celery: a GPU worker makes or made the image): they are followed to their end. Queued jobs
+        keep their places.
         """
         for run_id in self.store.run_ids_with_status("running"):
-            self._interrupt(run_id)
+            pending = self.backend.pending(run_id)
+            if pending is None:
+                self._interrupt(run_id)
+            else:
+                with self._lock:
+                    self._start_thread(self._resume, run_id, pending)
         if self.store.run_ids_with_status("queued"):
             with self._lock:
                 self._ensure_workers()
 
     def stop(self, timeout_s: float = STOP_TIMEOUT_S) -> None:
         """Shut the queue down (server exit; also registered with atexit): no new job starts, a running job
-        stops at its next diffusion step or stage and ends ``error`` "interrupted by restart", then open
-        event streams end. Queued jobs stay queued for the next start. Idempotent.
+        stops at its next diffusion step or stage and ends ``error`` "interrupted by restart" (with Celery, a
+        job whose image a GPU worker is making goes on there and is picked up at the next start), then open
+        event streams end and waiting synchronous callers get a 503. Queued jobs stay queued for the next
+        start. Idempotent.
 
-        Waits at most `timeout_s` seconds for the workers; a job still running then is marked interrupted
+        Waits at most `timeout_s` seconds for the threads; a job still running then is marked interrupted
         at the next start.
         """
+        self.backend.detach()
         with self._lock:
             self._stopping = True
             for cancel in self._cancel_flags.values():
@@ -183,71 +224,125 @@ class JobQueue:
         deadline = time.monotonic() + timeout_s
         for worker in workers:
             worker.join(max(0.0, deadline - time.monotonic()))
+        with self._lock:
+            waiters, self._waiters = dict(self._waiters), {}
+        for run_id, waiter in waiters.items():
+            waiter.future.set_exception(ServerStoppingError(
+                "The server is shutting down; the run did not finish here.", details={"run_id": run_id}))
         self.bus.end_all_streams()
-        atexit.unregister(self.stop)
+        self.backend.close()
+        self._unregister_at_exit()
 
     def _interrupt(self, run_id: str) -> None:
-        """End a running job with :data:`INTERRUPTED` (event, and metadata.json of its folder if there is one)."""
-        if self.bus.publish(run_id, "error", ErrorEvent(error=INTERRUPTED), status="error",
-                            from_statuses=("running",)) is None:
+        """End a running job with :data:`INTERRUPTED` (metadata.json of its folder if there is one, and event)."""
+        job = self.store.job(run_id)
+        if job is None or job.status != "running":
             return
-        log.warning("run %s was interrupted (server stopped or restarted)", run_id)
-        try:
-            self._recorder.open(run_id).update(status="error", error=INTERRUPTED.model_dump(exclude={"details"}))
-        except RunNotFoundError:
-            pass  # it stopped before its folder was created
+        self._record(run_id, lambda run: run.record_outcome("error", error=INTERRUPTED.model_dump(
+            exclude={"details"})))
+        if self.bus.publish(run_id, "error", ErrorEvent(error=INTERRUPTED), status="error",
+                            from_statuses=("running",)) is not None:
+            log.warning("run %s was interrupted (server stopped or restarted)", run_id)
+        self._resolve(run_id, exc=ServerStoppingError("The server is shutting down; the run was interrupted.",
+                                                      details={"run_id": run_id}))
+
+    def _capacity(self) -> int:
+        """Runs worked on at once: the concurrency, or the backend's worker slots if more."""
+        return max(self.concurrency, self.backend.slots())
 
     def _ensure_workers(self) -> None:
-        """Start the worker threads once (call with the lock held)."""
-        if self._workers or self._stopping:
+        """Start queue threads up to the capacity (call with the lock held)."""
+        if self._stopping:
             return
-        for index in range(self.concurrency):
-            worker = threading.Thread(target=self._work, name=f"devserver-queue-worker-{index}", daemon=True)
-            self._workers.append(worker)
-            worker.start()
-        atexit.register(self.stop)
+        while self._thread_count < self._capacity():
+            self._thread_count += 1
+            self._start_thread(self._work)
+
+    def _start_thread(self, target: Any, *args: Any) -> None:
+        thread = threading.Thread(target=self._thread_main, args=(target, *args), daemon=True,
+                                  name=f"devserver-queue-{target.__name__.strip('_')}")
+        self._workers.add(thread)
+        if not self._at_exit:
+            atexit.register(self.stop)
+            self._at_exit = True
+        thread.start()
+
+    def _thread_main(self, target: Any, *args: Any) -> None:
+        try:
+            target(*args)
+        finally:
+            with self._lock:
+                self._workers.discard(threading.current_thread())
+                idle = not self._workers
+            if idle:
+                self._unregister_at_exit()
+
+    def _unregister_at_exit(self) -> None:
+        """Forget the atexit hook while no thread runs (so a finished app can be garbage-collected)."""
+        if self._at_exit:
+            atexit.unregister(self.stop)
+            self._at_exit = False
 
     # ----------------------------------------------------------------------------- requests
-    def submit(self, req: ExecuteRequest | GenerationRequestBody) -> QueuedResponse:
-        """Validate `req` as the synchronous path would, then queue it.
+    def submit(self, kind: str, request: BaseModel, *, client: str | None = None) -> QueuedResponse:
+        """Check `request` with its kind's handler, then queue it (202 of an ``"async": true`` call).
 
+        Args:
+            kind: a job kind (``execute``, ``generation``; see :mod:`devserver.jobs.kinds`).
+            request: the parsed request (the handler's ``request_model``).
+            client: the caller's address (for per-client limits); not stored.
         Returns:
             202 body: run_id, events_url, status_url and the queue position.
         Raises:
-            the sync path's validation errors, synchronously (nothing is queued): ConfigNotFoundError /
-            OutputConfigNotFoundError / UploadNotFoundError / RunNotFoundError (404), InvalidIdError (400),
-            RequestValidationError (422), OutputConfigUnavailableError (409); ConflictError (409) when
-            `req.run_id` already has a queued or running job.
+            QueueUnavailableError (503): the backend cannot take jobs now (Celery: Redis is down); nothing written.
+            the kind's checks, synchronously (nothing is queued): ConfigNotFoundError / OutputConfigNotFoundError /
+            UploadNotFoundError / RunNotFoundError (404), InvalidIdError (400), RequestValidationError (422),
+            OutputConfigUnavailableError (409); ConflictError (409) when the run already has a queued or running job.
         """
-        # 1. validate
-        self._orchestrator.validate(req)
-        # 2. queue (a /generation into an existing run keeps that run's id)
-        if isinstance(req, ExecuteRequest):
-            kind, run_id = "execute", new_id()
-        else:
-            kind, run_id = "generation", req.run_id or new_id()
-        with self._lock:
-            _, position = self.store.add_job(run_id, kind, req.model_dump(mode="json", by_alias=True))
-            self.bus.publish(run_id, "queued", QueuedEvent(position=position))
-            self._ensure_workers()
-            self._wakeup.notify()
-        return QueuedResponse(status="queued", run_id=run_id, events_url=events_url(run_id),
-                              status_url=status_url(run_id), position=position)
+        _, response = self._submit(kind, request, client=client, wait=False)
+        return response
 
-    def enqueue(self, kind: str, request: dict[str, Any]) -> QueuedResponse:
-        """Queue a job of a kind with a registered handler (:attr:`handlers`); FIFO with learners' runs.
+    def call(self, kind: str, request: BaseModel, *, client: str | None = None) -> BaseModel:
+        """Submit `request` and wait for its job's end: the synchronous call, queued like any other.
 
         Returns:
-            the job's run_id (job id), position and URLs.
+            the kind's response (e.g. ExecuteResponse, or a BlockedResponse).
+        Raises:
+            what :meth:`submit` raises, then the job's own error (the same ApiError the work raised, with its
+            status and code), GenerationCanceledError (409) when the job was canceled, ServerStoppingError (503)
+            when the server stopped first. A caller that goes away does not stop the job.
         """
-        run_id = new_id()
+        waiter, _ = self._submit(kind, request, client=client, wait=True)
+        assert waiter is not None
+        return waiter.future.result()
+
+    def _submit(self, kind: str, request: BaseModel, *, client: str | None,
+                wait: bool) -> tuple[_Waiter | None, QueuedResponse]:
+        # 1. check (nothing is written before this succeeds)
+        handler = self._handler(kind)
+        self.backend.check_ready()
+        plan = handler.prepare(request)
+        run_id = handler.run_id_for(request)
+        # 2. queue
+        waiter = _Waiter() if wait else None
         with self._lock:
-            _, position = self.store.add_job(run_id, kind, request)
+            if self._stopping:
+                raise ServerStoppingError("The server is shutting down; try again in a moment.")
+            _, position = self.store.add_job(run_id, kind, request.model_dump(mode="json", by_alias=True))
+            self._plans[run_id] = plan
+            if waiter is not None:
+                self._waiters[run_id] = waiter
             self.bus.publish(run_id, "queued", QueuedEvent(position=position))
             self._ensure_workers()
             self._wakeup.notify()
-        return QueuedResponse(status="queued", run_id=run_id, events_url=events_url(run_id),
-                              status_url=status_url(run_id), position=position)
+        return waiter, QueuedResponse(status="queued", run_id=run_id, events_url=events_url(run_id),
+                                      status_url=status_url(run_id), position=position)
+
+    def _handler(self, kind: str) -> JobHandler:
+        try:
+            return self.handlers[kind]
+        except KeyError:
+            raise BadRequestError(f"unknown job kind {kind!r}", details={"kind": kind}) from None
 
     def status(self, run_id: str) -> RunStatusResponse:
         """The run's state, its stages so far, its latest progress and its result.
@@ -265,7 +360,7 @@ class JobQueue:
                 stages[f"stage{data['stage']}"] = data["report"]
             elif event.type == "progress":
                 progress = ProgressInfo(step=data["step"], total_steps=data["total_steps"], percent=data["percent"])
-            elif event.type == "complete" and "media_output" in data:
+            elif event.type == "complete" and "media_output" in data:  # model jobs complete without an image
                 media = MediaOutput.model_validate(data["media_output"])
             elif event.type == "blocked":
                 stages = data["stages"]
@@ -279,7 +374,7 @@ class JobQueue:
             media_output=media, blocked=blocked, error=error, events_url=events_url(run_id))
 
     def snapshot(self) -> QueueResponse:
-        """Running jobs (position 0), then queued jobs in order (position 1 = next)."""
+        """Running jobs (position 0), then queued jobs in order (position 1 = next); with Celery, the workers."""
         entries = []
         queued = 0
         for job in self.store.active_jobs():
@@ -288,8 +383,12 @@ class JobQueue:
                                       position=queued if job.status == "queued" else 0,
                                       cancel_requested=job.cancel_requested, created_at=job.created_at,
                                       started_at=job.started_at))
-        return QueueResponse(status="success", concurrency=self.concurrency, running=len(entries) - queued,
-                             queued=queued, jobs=entries)
+        try:
+            workers = self.backend.workers()
+        except QueueUnavailableError:
+            workers = []  # Redis is down: no worker can be seen (submissions answer 503 meanwhile)
+        return QueueResponse(status="success", concurrency=self._capacity(), running=len(entries) - queued,
+                             queued=queued, jobs=entries, workers=workers)
 
     def cancel(self, run_id: str) -> RunStatusResponse:
         """Cancel a run: a queued one at once, a running one at its next diffusion step or stage start.
@@ -300,17 +399,25 @@ class JobQueue:
         Raises:
             InvalidIdError (400), RunNotFoundError (404), ConflictError (409, code "conflict"): already finished.
         """
+        canceled_while_queued = False
         with self._lock:
             job = self._job(run_id)
             if job.status == "queued":
-                self.bus.publish(run_id, "canceled", CanceledEvent(while_status="queued"), status="canceled",
-                                 from_statuses=("queued",))
+                if self.bus.publish(run_id, "canceled", CanceledEvent(while_status="queued"), status="canceled",
+                                    from_statuses=("queued",)) is not None:
+                    self._plans.pop(run_id, None)
+                    canceled_while_queued = True
             elif job.status == "running":
                 self.store.request_cancel(run_id)
-                self._cancel_flags[run_id].set()
+                flag = self._cancel_flags.get(run_id)
+                if flag is not None:
+                    flag.set()
             else:
                 raise ConflictError(f"run {run_id} has already ended ({job.status}); there is nothing to cancel",
                                     details={"run_id": run_id, "status": job.status})
+        if canceled_while_queued:
+            self._resolve(run_id, exc=GenerationCanceledError("The run was canceled while it waited in the queue.",
+                                                              details={"run_id": run_id}))
         return self.status(run_id)
 
     def stream(self, run_id: str, *, after_id: int, heartbeat_s: float) -> RunStream:
@@ -325,65 +432,115 @@ class JobQueue:
     def _job(self, run_id: str) -> Job:
         job = self.store.job(validate_id(run_id, "run_id"))
         if job is None:
-            raise RunNotFoundError(f"no queued run with run_id {run_id} (only runs sent with \"async\": true "
-                                   "are queued)", details={"run_id": run_id})
+            raise RunNotFoundError(f"no job with run_id {run_id}: only /execute and /generation runs are jobs "
+                                   "(stage2 and optimize steps are not)", details={"run_id": run_id})
         return job
 
-    # ----------------------------------------------------------------------------- workers
+    # ----------------------------------------------------------------------------- queue threads
     def _work(self) -> None:
-        """Worker thread: take the oldest queued job, run it, repeat until stopped."""
+        """Queue thread: take the oldest queued job, run it, repeat; end when stopped or idle for a while."""
         while True:
             with self._wakeup:
                 job = None
                 while not self._stopping and (job := self.store.claim_next()) is None:
-                    self._wakeup.wait()
+                    if not self._wakeup.wait(IDLE_THREAD_S) and (job := self.store.claim_next()) is None:
+                        break
                 if job is None:
+                    self._thread_count -= 1
                     return
                 cancel = self._cancel_flags[job.run_id] = threading.Event()
             try:
                 self._run(job, cancel)
-            except Exception:  # a broken job must not take the worker down
-                log.exception("queue worker failed on run %s", job.run_id)
+            except Exception:  # a broken job must not take the thread down
+                log.exception("queue thread failed on run %s", job.run_id)
             finally:
                 with self._lock:
                     del self._cancel_flags[job.run_id]
+                    self._ensure_workers()  # the backend's capacity may have grown meanwhile
 
     def _run(self, job: Job, cancel: threading.Event) -> None:
         """Run one claimed job and publish its single terminal event."""
         run_id = job.run_id
+        handler = self.handlers[job.kind]
+        with self._lock:
+            plan = self._plans.pop(run_id, None)
         self.bus.publish(run_id, "started", StartedEvent(waited_ms=_ms_between(job.created_at, job.started_at)))
         observer = JobObserver(self.bus, run_id, cancel)
+        self._settle(run_id, lambda: handler.run(
+            plan if plan is not None else handler.prepare(handler.request_model.model_validate(job.request)),
+            run_id=run_id, observer=observer), handler.outcome)
+
+    def _resume(self, run_id: str, pending: Any) -> None:
+        """Follow a stage 4 that went on while this process was away (Celery), to the job's end."""
+        with self._lock:
+            cancel = self._cancel_flags[run_id] = threading.Event()
         try:
-            handler = self.handlers.get(job.kind)
-            if handler is not None:  # the one dispatch point for job kinds of other services
-                result = handler(job.kind, job.request, observer)
-            elif job.kind == "execute":
-                result = self._orchestrator.execute(ExecuteRequest.model_validate(job.request), run_id=run_id,
-                                                    observer=observer)
-            else:
-                result = self._orchestrator.generate(GenerationRequestBody.model_validate(job.request),
-                                                     run_id=run_id, observer=observer)
-        except GenerationCanceledError:
+            job = self.store.job(run_id)
+            if job is not None and job.cancel_requested:
+                cancel.set()
+            observer = JobObserver(self.bus, run_id, cancel)
+            stages = Stages.model_validate({f"stage{e.data['stage']}": e.data["report"]
+                                            for e in self.store.events(run_id) if e.type == "stage_complete"})
+            log.info("run %s: following its stage 4 again after a restart", run_id)
+            self._settle(run_id, lambda: self._orchestrator.resume_generation(run_id, stages, pending, observer),
+                         lambda media: ("success", "complete", CompleteEvent(media_output=media)))
+        finally:
+            with self._lock:
+                del self._cancel_flags[run_id]
+
+    def _settle(self, run_id: str, work: Any, outcome: Any) -> None:
+        """Run `work` and end the job by what it returned or raised."""
+        try:
+            result = work()
+        except Detached:
+            log.info("run %s: the server stops; its image is still being made by a GPU worker", run_id)
+        except GenerationCanceledError as exc:
             job = self.store.job(run_id)
             if self._stopping and job is not None and not job.cancel_requested:
                 self._interrupt(run_id)  # stopped by the shutdown, not by a learner
             else:
-                self._finish(run_id, "canceled", "canceled", CanceledEvent(while_status="running"))
+                self._finish(run_id, "canceled", "canceled", CanceledEvent(while_status="running"), exc=exc)
         except ApiError as exc:
             self._finish(run_id, "error", "error",
-                         ErrorEvent(error=ErrorBody(code=exc.code, message=exc.message, details=exc.details)))
+                         ErrorEvent(error=ErrorBody(code=exc.code, message=exc.message, details=exc.details)),
+                         exc=exc)
         except Exception:
             log.exception("run %s failed", run_id)
-            self._finish(run_id, "error", "error", ErrorEvent(error=ErrorBody(
-                code="internal_error", message="An unexpected error occurred on the server.")))
+            self._finish(run_id, "error", "error", ErrorEvent(error=INTERNAL_ERROR),
+                         exc=ApiError(INTERNAL_ERROR.message))
         else:
-            if isinstance(result, BlockedResponse):
-                self._finish(run_id, "blocked", "blocked", result)
-            elif job.kind in self.handlers:
-                self._finish(run_id, "success", "complete", result)
-            else:
-                self._finish(run_id, "success", "complete", CompleteEvent(media_output=result.media_output))
+            status, event_type, data = outcome(result)
+            self._finish(run_id, status, event_type, data, result=result)
 
-    def _finish(self, run_id: str, status: str, event_type: str, data: BaseModel) -> None:
-        """Move a running job to its final `status` and publish its terminal event, in one transaction."""
+    def _finish(self, run_id: str, status: str, event_type: str, data: BaseModel, *,
+                result: BaseModel | None = None, exc: ApiError | None = None) -> None:
+        """End a running job: its outcome into metadata.json, then the terminal event (which moves the job's
+        status in the same transaction), then the synchronous caller's answer."""
+        if status == "blocked" and isinstance(data, BlockedResponse):
+            self._record(run_id, lambda run: record_block(run, data))
+        elif exc is not None:
+            self._record(run_id, lambda run: run.record_outcome(status, error={"code": exc.code,
+                                                                               "message": exc.message}))
+        else:
+            self._record(run_id, lambda run: run.record_outcome(status))
         self.bus.publish(run_id, event_type, data, status=status, from_statuses=("running",))
+        self._resolve(run_id, result=result, exc=exc)
+
+    def _record(self, run_id: str, write: Any) -> None:
+        """Apply `write` to the run folder, if the job got as far as creating it."""
+        try:
+            run = self._recorder.open(run_id)
+        except RunNotFoundError:
+            return
+        write(run)
+
+    def _resolve(self, run_id: str, *, result: BaseModel | None = None, exc: ApiError | None = None) -> None:
+        """Answer the synchronous caller of `run_id`, if one waits."""
+        with self._lock:
+            waiter = self._waiters.pop(run_id, None)
+        if waiter is None:
+            return
+        if exc is not None:
+            waiter.future.set_exception(exc)
+        else:
+            waiter.future.set_result(result)

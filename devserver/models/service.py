@@ -636,9 +636,7 @@ class ModelService:
     def _enqueue(self, kind: str, record: ModelRecord, req: BaseModel) -> ModelJobAccepted:
         if self.queue is None:
             raise ConflictError("This server has no job queue.")
-        body = req.model_dump(mode="json", by_alias=True)
-        body["model_id"] = record.id
-        queued = self.queue.enqueue(kind, body)
+        queued = self.queue.submit(kind, req.model_copy(update={"model_id": record.id}))
         return ModelJobAccepted(status="queued", job_id=queued.run_id, kind=kind, model_id=record.id,  # type: ignore[arg-type]
                                 position=queued.position, events_url=queued.events_url,
                                 status_url=f"/api/models/jobs/{queued.run_id}")

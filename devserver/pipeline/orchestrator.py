@@ -1,10 +1,18 @@
 """The orchestrator: runs stages 1-4 in order, records every step in the run folder, stops on a block.
 
-Entry points mirror the HTTP API: :meth:`Orchestrator.execute` (stages 1-4), :meth:`Orchestrator.stage2`
-(1-2), :meth:`Orchestrator.optimize` (3a) and :meth:`Orchestrator.generate` (3b, 3c, 4). Each returns a
-success response model or a :class:`BlockedResponse`; failures raise :class:`~devserver.errors.ApiError`
-after the run folder has recorded them. A :class:`RunObserver` receives stage and step events (used by the
-job queue for SSE/WebSocket progress and cancellation).
+Entry points mirror the HTTP API. The two that generate are jobs of the queue (``devserver.jobs``) and come
+in two steps, so that a request is checked once, before it is queued: :meth:`Orchestrator.prepare_execute` /
+:meth:`Orchestrator.prepare_generation` validate and resolve a request into a plan (raising the 4xx errors,
+writing nothing), and :meth:`Orchestrator.run_execute` (stages 1-4) / :meth:`Orchestrator.run_generation`
+(3b, 3c, 4) run a plan. They return a success response model or a :class:`BlockedResponse`, or raise
+:class:`~devserver.errors.ApiError`; the job queue records the outcome (it is the only writer of a job's
+status, in the jobs table and in metadata.json). :meth:`Orchestrator.stage2` (1-2) and
+:meth:`Orchestrator.optimize` (3a) are direct calls of the step-by-step flow and record their own outcome.
+
+A :class:`RunObserver` receives stage and step events (used by the job queue for SSE/WebSocket progress and
+cancellation). Stage 4's image comes back from the generation backend (in-process diffusers, or a GPU worker
+of the Celery backend) and is checked and recorded here, on the web node, in one place:
+:meth:`Orchestrator.finish_generation`.
 """
 
 from __future__ import annotations
@@ -41,7 +49,7 @@ from devserver.contracts.api import (
 )
 from devserver.contracts.common import SEED_MAX
 from devserver.contracts.schema_files import InterceptionConfig, OutputConfig, PipelineDef
-from devserver.errors import ApiError, GenerationCanceledError, OutputConfigUnavailableError, RequestValidationError
+from devserver.errors import ApiError, Detached, OutputConfigUnavailableError, RequestValidationError
 from devserver.generation.backend import DiffusersBackend, GenerationRequest, GenerationResult, ModelRef
 from devserver.generation.png import encode_png, format_parameters
 from devserver.llm.base import LlmBackend
@@ -105,6 +113,32 @@ class _Resolved:
     rules_from_learner: bool
 
 
+@dataclass(frozen=True)
+class ExecutePlan:
+    """A checked /execute request, ready to run (from :meth:`Orchestrator.prepare_execute`).
+
+    Attributes:
+        request: the request as parsed.
+        resolved: its interception config, pipeline and rules.
+        output_config: the target model's config.
+        gen_request: stage 4's parameters (prompt empty until stage 3; the seed drawn if none was given).
+    """
+
+    request: ExecuteRequest
+    resolved: _Resolved
+    output_config: OutputConfig
+    gen_request: GenerationRequest
+
+
+@dataclass(frozen=True)
+class GenerationPlan:
+    """A checked /generation request, ready to run (from :meth:`Orchestrator.prepare_generation`)."""
+
+    request: GenerationRequestBody
+    output_config: OutputConfig
+    gen_request: GenerationRequest
+
+
 def model_ref(output_config: OutputConfig) -> ModelRef:
     """The generation backend's view of an output config's model source."""
     src = output_config.model
@@ -132,54 +166,135 @@ class Orchestrator:
         self.usage_listener: Callable[[str, int], None] | None = None
         """Called with (output config id, generation ms) after every image (model usage history)."""
 
-    # ----------------------------------------------------------------------------- public API
-    def execute(self, req: ExecuteRequest, *, run_id: str | None = None,
-                observer: RunObserver = _NULL_OBSERVER) -> ExecuteResponse | BlockedResponse:
-        """Stages 1-4 for one request (text mode, or image mode with `input_image`).
+    # ----------------------------------------------------------------------------- jobs: /execute
+    def prepare_execute(self, req: ExecuteRequest) -> ExecutePlan:
+        """Check and resolve an /execute request without writing anything (the queue calls it before queueing).
 
-        Args:
-            req: the parsed request.
-            run_id: a UUID4 reserved by the caller (job queue); default: a new one.
-            observer: receives stage/step events and may cancel.
         Returns:
-            ExecuteResponse, or BlockedResponse when stage 1 or 3c blocks (nothing generated).
+            the plan :meth:`run_execute` runs; its seed is drawn here when the request has none.
         Raises:
-            ConfigNotFoundError / OutputConfigNotFoundError (404), RequestValidationError (422),
-            UploadNotFoundError (404), OutputConfigUnavailableError (409), LLM errors (502/503/504),
-            GenerationError (500), GenerationCanceledError (409).
+            ConfigNotFoundError / OutputConfigNotFoundError / UploadNotFoundError (404), InvalidIdError (400),
+            RequestValidationError (422), OutputConfigUnavailableError (409).
         """
-        start = time.perf_counter()
-        # 1. validate and resolve everything before creating the run folder
         resolved = self._resolve_config(req.schema_, req.input_text, req.context_prompt, req.language,
                                         has_image=req.input_image is not None)
         output_config = self._output_config(req.output_config)
         gen_request = self._generation_request(output_config, req.parameters, req.seed, req.input_image)
+        return ExecutePlan(request=req, resolved=resolved, output_config=output_config, gen_request=gen_request)
+
+    def run_execute(self, plan: ExecutePlan, *, run_id: str,
+                    observer: RunObserver = _NULL_OBSERVER) -> ExecuteResponse | BlockedResponse:
+        """Stages 1-4 of a prepared request (text mode, or image mode with `input_image`), recorded in a new run folder.
+
+        Args:
+            plan: from :meth:`prepare_execute`.
+            run_id: the new run's UUID4 (reserved by the job queue).
+            observer: receives stage/step events and may cancel.
+        Returns:
+            ExecuteResponse, or BlockedResponse when stage 1 or 3c blocks (nothing generated).
+        Raises:
+            LLM errors (502/503/504), GenerationError (500), GenerationCanceledError (409),
+            OutputConfigUnavailableError (409, the weights cannot be read), QueueUnavailableError (503, Celery).
+        """
+        start = time.perf_counter()
+        req, resolved, output_config = plan.request, plan.resolved, plan.output_config
         stages = Stages()
-        # 2. create the run and record its inputs
+        # 1. create the run and record its inputs
         run = self.recorder.create(safety_level=self.settings.safety_level, run_id=run_id,
                                    config=resolved.config.id, output_config=output_config.id, language=req.language)
         observer.run_started(run.run_id)
         try:
-            with self._recording_failures(run):
+            with self._logging_failures(run):
                 self._record_inputs(run, resolved, req.input_text, req.language, req.input_image)
-                # 3. stage 1: safety on everything the learner wrote
+                # 2. stage 1: safety on everything the learner wrote
                 learner_texts = [req.input_text, resolved.rules if resolved.rules_from_learner else "",
                                  req.interception_result or "", req.optimized_prompt or ""]
                 stages.stage1 = self._safety_stage(run, 1, learner_texts, stages, observer)
-                # 4. stage 2: interception (or the learner's edited result, or skipped)
+                # 3. stage 2: interception (or the learner's edited result, or skipped)
                 stages.stage2 = self._interception_stage(run, resolved, req.input_text, req.language,
                                                          req.interception_result, observer)
-                # 5. stage 3: optimization, translation, safety re-check
+                # 4. stage 3: optimization, translation, safety re-check
                 stages.stage3 = self._pre_output_stage(run, stages, stages.stage2.output, output_config,
                                                        req.language, req.optimized_prompt, observer)
-                # 6. stage 4: generation
-                media, stages.stage4 = self._generation_stage(run, stages, output_config, gen_request, observer)
-                run.update(status="success")
+                # 5. stage 4: generation
+                media, stages.stage4 = self._generation_stage(run, stages, output_config, plan.gen_request, observer)
         except _Blocked as blocked:
             return blocked.response
         return ExecuteResponse(status="success", run_id=run.run_id, media_output=media, stages=stages,
                                duration_ms=_ms_since(start))
 
+    # ----------------------------------------------------------------------------- jobs: /generation
+    def prepare_generation(self, req: GenerationRequestBody) -> GenerationPlan:
+        """Check and resolve a /generation request without writing anything (the queue calls it before queueing).
+
+        Raises:
+            as :meth:`prepare_execute`, plus RunNotFoundError (404) for an unknown `req.run_id`.
+        """
+        if req.run_id is not None:
+            self.recorder.open(req.run_id)
+        output_config = self._output_config(req.output_config)
+        gen_request = self._generation_request(output_config, req.parameters, req.seed, req.input_image)
+        return GenerationPlan(request=req, output_config=output_config, gen_request=gen_request)
+
+    def run_generation(self, plan: GenerationPlan, *, run_id: str,
+                       observer: RunObserver = _NULL_OBSERVER) -> GenerationResponse | BlockedResponse:
+        """Stages 3b, 3c and 4 on a final prompt; the image is added to the plan's run or a new run `run_id`.
+
+        Args:
+            plan: from :meth:`prepare_generation`.
+            run_id: the run (``plan.request.run_id`` when it names one, else a new UUID4 reserved by the queue).
+            observer: receives stage/step events and may cancel.
+        Raises:
+            as :meth:`run_execute`, plus RunNotFoundError (404) when the named run disappeared meanwhile.
+        """
+        start = time.perf_counter()
+        req, output_config = plan.request, plan.output_config
+        run = self._open_or_create(req.run_id, req.language, new_run_id=run_id)
+        observer.run_started(run.run_id)
+        stages = Stages()
+        try:
+            with self._logging_failures(run):
+                run.update(output_config=output_config.id)
+                if req.run_id is None:
+                    run.add_text("input", req.prompt)
+                if req.input_image is not None:
+                    run.add_bytes("input_image", "png", self.uploads.path_for(req.input_image).read_bytes())
+                edited = TextStep(status="edited", output=req.prompt, detail="prompt given to /generation")
+                stages.stage3 = self._pre_output_stage(run, stages, req.prompt, output_config, req.language,
+                                                       req.prompt, observer, optimization=edited)
+                media, stages.stage4 = self._generation_stage(run, stages, output_config, plan.gen_request, observer)
+        except _Blocked as blocked:
+            return blocked.response
+        return GenerationResponse(status="success", run_id=run.run_id, media_output=media, stages=stages,
+                                  duration_ms=_ms_since(start))
+
+    def resume_generation(self, run_id: str, stages: Stages, pending: Any, observer: RunObserver) -> MediaOutput:
+        """Finish stage 4 of a job whose image a GPU worker made, or still makes, while this process restarted
+        (Celery backend): wait for the image through the backend, then record it as usual.
+
+        Args:
+            run_id: the job's run (its folder holds everything up to the generation prompt).
+            stages: the stage reports published before the restart (from the stored events).
+            pending: the backend's record of the stage-4 job (``QueueBackend.pending``).
+            observer: receives progress and ``stage_complete``; may cancel.
+        Returns:
+            the media_output of the recorded image.
+        Raises:
+            RunNotFoundError (404), GenerationError (500), GenerationCanceledError (409), QueueUnavailableError (503).
+        """
+        run = self.recorder.open(run_id)
+        with self._logging_failures(run):
+            output_config = self.registry.output_config(pending.output_config)
+
+            def on_step(step: int, total_steps: int) -> bool:
+                observer.progress(step, total_steps)
+                return observer.cancel_requested()
+
+            result = self.generation.attach(pending, on_step=on_step, is_canceled=observer.cancel_requested)
+            media, _ = self.finish_generation(run, stages, output_config, pending.request, result, observer)
+        return media
+
+    # ----------------------------------------------------------------------------- step-by-step calls
     def stage2(self, req: Stage2Request) -> Stage2Response | BlockedResponse:
         """Stages 1-2: check the idea (and the learner's rules), then intercept it.
 
@@ -203,6 +318,7 @@ class Orchestrator:
                 stages.stage2 = self._interception_stage(run, resolved, req.input_text, req.language, None,
                                                          _NULL_OBSERVER)
         except _Blocked as blocked:
+            record_block(run, blocked.response)
             return blocked.response
         return Stage2Response(status="success", run_id=run.run_id, interception_result=stages.stage2.output,
                               stages=stages)
@@ -234,58 +350,9 @@ class Orchestrator:
                 run.update(backends={"stage3_optimization": {"backend": step.backend, "model": step.model}})
                 stages.stage3 = Stage3Report(optimization=step, prompt=step.output)
         except _Blocked as blocked:
+            record_block(run, blocked.response)
             return blocked.response
         return OptimizeResponse(status="success", run_id=run.run_id, optimized_prompt=step.output, stages=stages)
-
-    def generate(self, req: GenerationRequestBody, *, run_id: str | None = None,
-                 observer: RunObserver = _NULL_OBSERVER) -> GenerationResponse | BlockedResponse:
-        """Stages 3b, 3c and 4 on a final prompt; the image is added to `req.run_id` or a new run.
-
-        Args:
-            req: the parsed request.
-            run_id: for a new run, a UUID4 reserved by the caller (job queue); ignored when req.run_id is set.
-            observer: receives stage/step events and may cancel.
-        Raises:
-            as :meth:`execute`, plus RunNotFoundError (404) for an unknown `req.run_id`.
-        """
-        start = time.perf_counter()
-        output_config = self._output_config(req.output_config)
-        gen_request = self._generation_request(output_config, req.parameters, req.seed, req.input_image)
-        run = self._open_or_create(req.run_id, req.language, new_run_id=run_id)
-        observer.run_started(run.run_id)
-        stages = Stages()
-        try:
-            with self._recording_failures(run):
-                run.update(output_config=output_config.id)
-                if req.run_id is None:
-                    run.add_text("input", req.prompt)
-                if req.input_image is not None:
-                    run.add_bytes("input_image", "png", self.uploads.path_for(req.input_image).read_bytes())
-                edited = TextStep(status="edited", output=req.prompt, detail="prompt given to /generation")
-                stages.stage3 = self._pre_output_stage(run, stages, req.prompt, output_config, req.language,
-                                                       req.prompt, observer, optimization=edited)
-                media, stages.stage4 = self._generation_stage(run, stages, output_config, gen_request, observer)
-                run.update(status="success")
-        except _Blocked as blocked:
-            return blocked.response
-        return GenerationResponse(status="success", run_id=run.run_id, media_output=media, stages=stages,
-                                  duration_ms=_ms_since(start))
-
-    def validate(self, req: ExecuteRequest | GenerationRequestBody) -> None:
-        """Raise exactly what :meth:`execute` / :meth:`generate` would raise for `req` before creating a run
-        folder, without running anything (the job queue checks requests before queueing them).
-
-        Raises:
-            ConfigNotFoundError / OutputConfigNotFoundError / RunNotFoundError / UploadNotFoundError (404),
-            RequestValidationError (422), OutputConfigUnavailableError (409), InvalidIdError (400).
-        """
-        if isinstance(req, ExecuteRequest):
-            self._resolve_config(req.schema_, req.input_text, req.context_prompt, req.language,
-                                 has_image=req.input_image is not None)
-        elif req.run_id is not None:
-            self.recorder.open(req.run_id)
-        output_config = self._output_config(req.output_config)
-        self._generation_request(output_config, req.parameters, req.seed, req.input_image)
 
     # ----------------------------------------------------------------------------- resolving
     def _resolve_config(self, config_id: str, input_text: str, context_prompt: str | None, language: str,
@@ -440,7 +507,27 @@ class Orchestrator:
             observer.progress(step, total_steps)
             return observer.cancel_requested()
 
-        result = self.generation.generate(model_ref(output_config), request, on_step=on_step)
+        result = self.generation.generate(model_ref(output_config), request, on_step=on_step, run_id=run.run_id,
+                                          is_canceled=observer.cancel_requested)
+        return self.finish_generation(run, stages, output_config, request, result, observer)
+
+    def finish_generation(self, run: Run, stages: Stages, output_config: OutputConfig, request: GenerationRequest,
+                          result: GenerationResult, observer: RunObserver) -> tuple[MediaOutput, Stage4Report]:
+        """Stage 4's second half, on the web node: the image came back (from in-process diffusers or a GPU
+        worker); report it, encode the PNG with its provenance, write it into the run folder, publish
+        ``stage_complete``. This is the one place an image enters a run (the output image check, 4b, belongs
+        here, before anything is written).
+
+        Args:
+            run: the run folder.
+            stages: the reports so far (stage4 is set here).
+            output_config: the target model's config.
+            request: the generation request as sent (with its final prompt).
+            result: the backend's image and the parameters it used.
+            observer: receives ``stage_complete``.
+        Returns:
+            the media_output and stage 4's report.
+        """
         if self.usage_listener is not None:
             self.usage_listener(output_config.id, result.duration_ms)
         report = Stage4Report(status="done", mode=result.mode, output_config=output_config.id,
@@ -453,8 +540,11 @@ class Orchestrator:
         record = run.add_image(png, {"media_type": "image", "seed": result.seed, "width": result.width,
                                      "height": result.height, "mime_type": "image/png",
                                      "output_config": output_config.id})
-        run.update(backends={"stage4": {"backend": "diffusers", "model": result.model_source,
-                                        "device": result.device, "dtype": result.dtype}})
+        stage4_backend = {"backend": "diffusers", "model": result.model_source, "device": result.device,
+                          "dtype": result.dtype}
+        if result.worker is not None:
+            stage4_backend["worker"] = result.worker
+        run.update(backends={"stage4": stage4_backend})
         media = MediaOutput(**{k: record[k] for k in MediaOutput.model_fields})
         observer.stage_complete(4, STAGE_NAMES[4], report)
         return media, report
@@ -471,25 +561,39 @@ class Orchestrator:
         return encode_png(result.image, parameters=parameters, devserver_meta=meta)
 
     def _block(self, run: Run, stage: int, report: SafetyStage, stages: Stages) -> BlockedResponse:
+        """The BlockedResponse of a safety stage that blocked (recorded by the caller: the queue for jobs)."""
         reason = report.reason or f"blocked at stage {stage}"
-        run.update(status="blocked", blocked={"stage": stage, "reason": reason, "found_terms": report.found_terms})
         return BlockedResponse(status="blocked", stage=stage, reason=reason, found_terms=report.found_terms,
                                run_id=run.run_id, stages=stages)
 
     @contextmanager
     def _recording_failures(self, run: Run) -> Iterator[None]:
-        """Record an error or cancel in metadata.json, then let it propagate."""
+        """Step-by-step calls (not jobs): record an error in metadata.json, then let it propagate."""
         try:
             yield
         except _Blocked:
             raise
-        except GenerationCanceledError as exc:
-            run.update(status="canceled", error={"code": exc.code, "message": exc.message})
-            raise
         except ApiError as exc:
-            run.update(status="error", error={"code": exc.code, "message": exc.message})
+            run.record_outcome("error", error={"code": exc.code, "message": exc.message})
             raise
         except Exception:
             log.exception("run %s failed", run.run_id)
-            run.update(status="error", error={"code": "internal_error", "message": "unexpected server error"})
+            run.record_outcome("error", error={"code": "internal_error", "message": "unexpected server error"})
             raise
+
+    @contextmanager
+    def _logging_failures(self, run: Run) -> Iterator[None]:
+        """Jobs: log an unexpected failure with its trace and let it propagate (the queue records the outcome)."""
+        try:
+            yield
+        except (_Blocked, ApiError, Detached):
+            raise
+        except Exception:
+            log.exception("run %s failed", run.run_id)
+            raise
+
+
+def record_block(run: Run, blocked: BlockedResponse) -> None:
+    """Record a block in metadata.json: status ``blocked`` and the ``blocked`` record (stage, reason, found_terms)."""
+    run.record_outcome("blocked", blocked={"stage": blocked.stage, "reason": blocked.reason,
+                                           "found_terms": blocked.found_terms})

@@ -130,6 +130,26 @@ class Run:
             meta.update(fields)
             self._write_meta(meta)
 
+    def record_outcome(self, status: str, *, error: dict[str, Any] | None = None,
+                       blocked: dict[str, Any] | None = None) -> None:
+        """Write the run's outcome into metadata.json: ``status`` and its ``error`` or ``blocked`` record.
+
+        For a job (an /execute or /generation run) only the job queue calls this, when the job ends, so a
+        run's status has one writer (``devserver.jobs.queue``); the step-by-step calls (stage2, optimize),
+        which are not jobs, record their own errors and blocks.
+
+        Args:
+            status: ``success``, ``blocked``, ``error`` or ``canceled``.
+            error: ``{"code", "message"}`` of an error or cancel.
+            blocked: ``{"stage", "reason", "found_terms"}`` of a block.
+        """
+        fields: dict[str, Any] = {"status": status}
+        if error is not None:
+            fields["error"] = error
+        if blocked is not None:
+            fields["blocked"] = blocked
+        self.update(**fields)
+
     def _write_meta(self, meta: dict[str, Any]) -> None:
         meta["updated_at"] = utc_now()
         write_json_atomic(self.folder / "metadata.json", meta)

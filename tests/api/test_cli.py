@@ -101,3 +101,26 @@ def test_models_build_tiny_all_builds_every_kind_the_registry_knows(monkeypatch,
                      "controlnet/tiny-controlnet.safetensors", "upscalers/tiny-upscaler.safetensors"):
         assert (models / relative).is_file(), relative
     assert str(models / "upscalers/tiny-upscaler.safetensors") in capsys.readouterr().out
+
+
+def test_run_is_recorded_as_a_finished_job(env, capsys):
+    """`devserver run` goes through the job lifecycle too: the run folder says how it ended."""
+    import json
+
+    assert main(["run", "a lighthouse", "--config", "bauhaus", "--seed", "3"]) == 0
+    (folder,) = (env / "json").iterdir()
+    assert json.loads((folder / "metadata.json").read_text())["status"] == "success"
+    assert not (env / "queue.sqlite3").exists(), "a private jobs table: a running server's queue is not touched"
+
+
+@pytest.mark.parametrize("argv, message", [
+    pytest.param(["worker"], "devserver worker --celery", id="without_celery"),
+    pytest.param(["worker", "--celery", "--models", "no_such_model"], "unknown output config 'no_such_model'",
+                 id="unknown_model"),
+    pytest.param(["worker", "--celery", "--models", "sd15"], "output config 'sd15' is not on this machine",
+                 id="weights_missing"),
+    pytest.param(["worker", "--celery", "--models", " , "], "--models needs at least one", id="empty_models"),
+])
+def test_worker_refuses_with_a_usage_message(env, capsys, argv, message):
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err

@@ -76,10 +76,13 @@ def test_run_endpoints_validate_the_id(client, method, suffix, run_id, status, c
     assert res.status_code == status and res.get_json()["error"]["code"] == code
 
 
-def test_a_synchronous_run_has_no_job(live):
-    run_id = live.post("/api/schema/pipeline/generation", {"prompt": "a fox", "parameters": SMALL}).json()["run_id"]
-    res = live.get(f"/api/runs/{run_id}")
-    assert res.status_code == 404 and "async" in res.json()["error"]["message"]
+def test_a_synchronous_run_is_a_job_too(live):
+    """Issue 12: every run is a job (before, a synchronous run had none and this answered 404)."""
+    res = live.post("/api/schema/pipeline/generation", {"prompt": "a fox", "parameters": SMALL})
+    assert res.status_code == 200
+    status = live.get(f"/api/runs/{res.json()['run_id']}").json()
+    assert status["status"] == "success" and status["media_output"] == res.json()["media_output"]
+    assert live.events(res.json()["run_id"])[-1].type == "complete"
 
 
 def test_queue_lists_running_then_queued_runs_with_positions(live):

@@ -60,6 +60,7 @@ export interface ApiModels {
   UploadResponse: UploadResponse
   ValidateModelRequest: ValidateModelRequest
   ValidateModelResponse: ValidateModelResponse
+  WorkerInfo: WorkerInfo
   WsError: WsError
   WsGenerationBlocked: WsGenerationBlocked
   WsGenerationCanceled: WsGenerationCanceled
@@ -2100,6 +2101,10 @@ export interface QueueResponse {
    * Outcome of this request.
    */
   status: 'success'
+  /**
+   * Celery backend only (absent with the embedded one): the GPU workers with a live heartbeat, by name.
+   */
+  workers?: WorkerInfo[] | null
 }
 /**
  * A run in GET /api/queue (no prompts: learners see only their own texts).
@@ -2133,6 +2138,35 @@ export interface QueueEntry {
    * running or queued.
    */
   status: 'queued' | 'running'
+}
+/**
+ * A GPU worker of the Celery backend (``devserver worker --celery``), as its heartbeat in Redis tells.
+ */
+export interface WorkerInfo {
+  /**
+   * Jobs it runs at the same time.
+   */
+  concurrency: number
+  /**
+   * run_ids of the jobs it runs now.
+   */
+  current_runs: string[]
+  /**
+   * Seconds since its last heartbeat (Redis server time).
+   */
+  heartbeat_age_s: number
+  /**
+   * Output config ids it serves (its Celery queues).
+   */
+  models: string[]
+  /**
+   * The worker's name (Celery node name, e.g. gpu1@host).
+   */
+  name: string
+  /**
+   * busy while it runs at least one job.
+   */
+  status: 'busy' | 'idle'
 }
 /**
  * SSE ``queued``: the run entered the queue.

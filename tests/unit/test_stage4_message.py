@@ -1,0 +1,95 @@
+"""The stage-4 job message (Celery backend): generic, versioned, images exact, unknown fields refused."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from devserver.generation.backend import GenerationRequest, GenerationResult, ModelRef
+from devserver.jobs import stage4
+from devserver.jobs.stage4 import Stage4MessageError
+
+MODEL = ModelRef(id="tiny_sd", family="sd", builtin="tiny_sd")
+
+
+def noise(size: tuple[int, int], mode: str = "RGB", seed: int = 0) -> Image.Image:
+    rng = np.random.default_rng(seed)
+    channels = {"RGB": 3, "L": 1}[mode]
+    data = rng.integers(0, 256, (size[1], size[0], channels), dtype=np.uint8)
+    return Image.fromarray(data.squeeze() if channels == 1 else data, mode)
+
+
+def test_a_request_with_an_input_image_travels_as_json_and_arrives_exactly():
+    request = GenerationRequest(prompt="a fox", negative_prompt="blur", width=64, height=96, steps=3, cfg=6.5,
+                                seed=2**32 - 1, scheduler="DDIM", init_image=noise((40, 30)), strength=0.5)
+    message = json.loads(json.dumps(stage4.encode_request(MODEL, request, run_id="r", task_id="t")))
+    assert message["version"] == stage4.MESSAGE_VERSION and set(message["request"]["init_image"]) == {"$png"}
+    model, decoded = stage4.decode_request(message)
+    assert model == MODEL
+    assert np.array_equal(np.asarray(decoded.init_image), np.asarray(request.init_image))
+    assert decoded == GenerationRequest(**{**request.__dict__, "init_image": decoded.init_image})
+
+
+@dataclass(frozen=True)
+class _Lora:
+    id: str
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class _ControlNet:
+    id: str
+    image: Image.Image
+    guidance_end: float = 1.0
+
+
+@dataclass(frozen=True)
+class _FutureRequest:
+    """What issues 10/11 may add to GenerationRequest: nested dataclasses, lists of them, images anywhere."""
+
+    prompt: str
+    loras: tuple[_Lora, ...] = ()
+    controlnets: list[_ControlNet] = field(default_factory=list)
+    mask_image: Image.Image | None = None
+    refiner: _Lora | None = None
+
+
+def test_new_fields_nested_dataclasses_and_images_travel_without_a_new_format():
+    request = _FutureRequest(prompt="p", loras=(_Lora("a", 0.5), _Lora("b")),
+                             controlnets=[_ControlNet("canny", noise((16, 8), seed=1))],
+                             mask_image=noise((16, 8), "L", seed=2), refiner=_Lora("refiner", 0.8))
+    decoded = stage4._decode(_FutureRequest, json.loads(json.dumps(stage4._encode(request))), "request")
+    assert decoded.loras == request.loras and decoded.refiner == request.refiner
+    assert np.array_equal(np.asarray(decoded.controlnets[0].image), np.asarray(request.controlnets[0].image))
+    assert decoded.mask_image.mode == "L"
+    assert np.array_equal(np.asarray(decoded.mask_image), np.asarray(request.mask_image))
+
+
+@pytest.mark.parametrize("change, match", [
+    pytest.param(lambda m: m["request"].update(loras=[]), "does not know .loras.*update the GPU worker",
+                 id="unknown_field"),
+    pytest.param(lambda m: m.update(version=stage4.MESSAGE_VERSION + 1), "newer than this worker", id="newer"),
+    pytest.param(lambda m: m["request"].update(init_image={"$png": "bm90IGEgcG5n"}), "not a readable PNG",
+                 id="broken_image"),
+    pytest.param(lambda m: m["request"].pop("prompt"), "incomplete", id="missing_field"),
+    pytest.param(lambda m: m.pop("version"), "not a stage-4 message", id="no_version"),
+])
+def test_messages_a_worker_cannot_read_are_refused_clearly(change, match):
+    message = stage4.encode_request(MODEL, GenerationRequest(prompt="x"), run_id="r", task_id="t")
+    change(message)
+    with pytest.raises(Stage4MessageError, match=match) as error:
+        stage4.decode_request(message)
+    assert error.value.status == 422
+
+
+def test_a_result_comes_back_with_its_pixels():
+    result = GenerationResult(image=noise((64, 64), seed=3), mode="txt2img", seed=1, width=64, height=64, steps=2,
+                              cfg=7.5, scheduler="DDIM", model_id="tiny_sd", model_source="builtin:tiny_sd",
+                              device="cuda", dtype="float16", duration_ms=12, strength=None, worker="gpu1@host")
+    back = stage4.decode_result(json.loads(json.dumps(stage4.encode_result(result))))
+    assert np.array_equal(np.asarray(back.image), np.asarray(result.image))
+    assert back.worker == "gpu1@host" and back.seed == 1 and back.strength is None
