@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from devserver.generation.backend import DiffusersBackend
+from devserver.generation.tokens import PromptTokenCounter
 from devserver.jobs.events import EventBus
 from devserver.jobs.queue import JobQueue
 from devserver.jobs.store import JobStore
@@ -35,6 +36,7 @@ class Services:
     uploads: UploadStore
     orchestrator: Orchestrator
     queue: JobQueue
+    tokens: PromptTokenCounter
 
 
 def build_services(settings: Settings, *, generation_backend: DiffusersBackend | None = None,
@@ -66,7 +68,8 @@ def build_services(settings: Settings, *, generation_backend: DiffusersBackend |
     queue = JobQueue(bus=EventBus(JobStore(settings.exports_dir / "queue.sqlite3")), orchestrator=orchestrator,
                      recorder=recorder, concurrency=settings.queue_concurrency)
     return Services(settings=settings, registry=registry, safety=safety, llm=llm, generation=generation,
-                    recorder=recorder, uploads=uploads, orchestrator=orchestrator, queue=queue)
+                    recorder=recorder, uploads=uploads, orchestrator=orchestrator, queue=queue,
+                    tokens=PromptTokenCounter(generation))
 
 
 def get_services() -> Services:

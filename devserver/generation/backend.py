@@ -117,6 +117,8 @@ class GenerationResult:
         device, dtype: where it ran, e.g. ``"cpu"``/``"float32"``.
         duration_ms: wall time of the diffusers call (excluding model loading), in milliseconds.
         strength: img2img strength, None for txt2img.
+        total_steps: denoising steps the pipeline really ran (``pipe.num_timesteps``; img2img about
+            ``steps * strength``, PNDM ``steps + 1``).
     """
 
     image: Image.Image
@@ -133,6 +135,7 @@ class GenerationResult:
     dtype: str
     duration_ms: int
     strength: float | None
+    total_steps: int | None = None
 
 
 @dataclass(frozen=True)
@@ -226,6 +229,7 @@ class DiffusersBackend:
         self._load_lock = threading.Lock()
         self._run_lock = threading.Lock()
         self._load_count = 0
+        self._loading_since: dict[str, float] = {}  # model id -> time.monotonic() when its weights began loading
 
     @property
     def device(self) -> str:
@@ -277,6 +281,33 @@ class DiffusersBackend:
             reasons.append("the output config names no model source")
         return "; ".join(reasons)
 
+    def diffusers_folder(self, model: ModelRef) -> Path | None:
+        """The diffusers folder on disk (with ``model_index.json`` and ``tokenizer*/`` subfolders) of `model`'s
+        first available source, without importing torch; None for a single-file checkpoint, a hub model that
+        is not in the local cache, or no available source. The built-in tiny model's folder may not be built yet.
+        """
+        source = self._resolve(model)
+        if not isinstance(source, _Source) or source.kind == "single_file":
+            return None
+        if source.kind == "hub_id":
+            from huggingface_hub import try_to_load_from_cache
+
+            cached = try_to_load_from_cache(source.location, "model_index.json")
+            return Path(cached).parent if isinstance(cached, str) else None
+        return Path(source.location)
+
+    def readiness(self, model: ModelRef) -> tuple[bool, float | None]:
+        """Whether `model`'s txt2img pipeline is loaded (warm), and while it is loading for how long; never waits.
+
+        Returns:
+            ``(True, None)`` when loaded; ``(False, seconds)`` while its weights load (seconds since the load
+            began, including the first import of diffusers); ``(False, None)`` when nobody has started loading it.
+        """
+        if (model.id, "txt2img") in self._pipes:
+            return True, None
+        since = self._loading_since.get(model.id)
+        return False, (None if since is None else max(0.0, time.monotonic() - since))
+
     def availability(self, model: ModelRef) -> tuple[bool, str | None]:
         """Whether `model` can be loaded without downloading (or downloads are allowed); fast, no torch import.
 
@@ -312,7 +343,13 @@ class DiffusersBackend:
         with self._load_lock:
             key = (model.id, kind)
             if key not in self._pipes:
-                base = self._pipes.get((model.id, "txt2img")) or self._load(model)
+                base = self._pipes.get((model.id, "txt2img"))
+                if base is None:
+                    self._loading_since[model.id] = time.monotonic()
+                    try:
+                        base = self._load(model)
+                    finally:
+                        self._loading_since.pop(model.id, None)
                 self._pipes[(model.id, "txt2img")] = base
                 if kind == "img2img":
                     self._pipes[key] = self._derive(model, base)
@@ -431,14 +468,17 @@ class DiffusersBackend:
             image = request.init_image.convert("RGB").resize((width, height), Image.Resampling.LANCZOS)
             kwargs.update(image=image, strength=request.strength)
         canceled = threading.Event()
-        if on_step is not None:
-            def step_end(pipe: Any, step_index: int, timestep: Any, callback_kwargs: dict) -> dict:
-                if on_step(step_index + 1, pipe.num_timesteps):
-                    pipe._interrupt = True  # the documented way to stop the denoising loop
-                    canceled.set()
-                return callback_kwargs
+        total_steps: list[int] = []  # pipe.num_timesteps, seen by the step callback
 
-            kwargs["callback_on_step_end"] = step_end
+        def step_end(pipe: Any, step_index: int, timestep: Any, callback_kwargs: dict) -> dict:
+            if not total_steps:
+                total_steps.append(pipe.num_timesteps)
+            if on_step is not None and on_step(step_index + 1, pipe.num_timesteps):
+                pipe._interrupt = True  # the documented way to stop the denoising loop
+                canceled.set()
+            return callback_kwargs
+
+        kwargs["callback_on_step_end"] = step_end
 
         # 3. run, one generation at a time, with a fresh scheduler for this run
         with self._run_lock:
@@ -479,4 +519,5 @@ class DiffusersBackend:
             dtype=self.dtype,
             duration_ms=duration_ms,
             strength=request.strength if mode == "img2img" else None,
+            total_steps=total_steps[0] if total_steps else None,
         )
