@@ -31,10 +31,11 @@ dev: setup
 	cd $(FRONTEND) && npm ci --no-audit --no-fund
 	$(VENV)/bin/devserver serve & trap 'kill %1' EXIT; cd $(FRONTEND) && npm run dev
 
-bench: setup
+bench: setup frontend chromium
 	$(PY) -m bench.bench_generation
 	$(PY) -m bench.bench_upload
 	$(PY) -m bench.bench_progress
+	$(PY) -m bench.bench_studio
 
 setup: $(VENV)/.installed
 

@@ -14,6 +14,7 @@ transformers is imported inside the methods only, so importing this module stays
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,10 @@ from devserver.generation.backend import DiffusersBackend, ModelRef
 from devserver.generation.tiny import ensure_tiny_sd
 
 log = logging.getLogger(__name__)
+
+# One prompt at a time needs no thread pool; the tokenizers library's own (Rayon) would compete with the
+# diffusion steps for the CPU (https://huggingface.co/docs/tokenizers: TOKENIZERS_PARALLELISM).
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 TOKENIZER_FOLDERS: dict[str, tuple[str, ...]] = {
     "sd": ("tokenizer",),

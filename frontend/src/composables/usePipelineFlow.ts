@@ -1,5 +1,6 @@
 import { computed, ref, shallowRef, watch, type Ref } from 'vue'
 
+import { BlockedError } from '@/api/client'
 import type {
   ExecuteRequest,
   GenerationParameters,
@@ -64,6 +65,16 @@ interface Basis {
 }
 
 const key = (...parts: unknown[]): string => JSON.stringify(parts)
+
+/** `base` with the reports `next` has (the server sends `null` for stages a call did not run: those stay). */
+function merged(base: Stages, next: Stages): Stages {
+  const result: Stages = { ...base }
+  for (const name of ['stage1', 'stage2', 'stage3', 'stage4'] as const) {
+    const report = next[name]
+    if (report != null) (result as Record<string, unknown>)[name] = report
+  }
+  return result
+}
 
 /** The inputs stage 2 (and, when it is skipped, stage 3) works on. */
 function key2(inputs: FlowInputs): string {
@@ -182,7 +193,10 @@ export function usePipelineFlow(
       if (placed !== null && placed.stage === n) return placed.problem.kind === 'blocked' ? 'blocked' : 'failed'
       if (halted.value !== null && n > halted.value) return 'halted'
       if (n === 2 && inputs.value.skipsStage2) return 'skipped'
-      if (busy.value && runningStage.value !== null && n > runningStage.value && activity.value?.kind === 'run') {
+      const running = runningStage.value
+      if (running !== null && activity.value?.kind === 'run') {
+        // While a run goes, the stages before the running one are done in this run; the later ones wait.
+        if (n < running) return 'done'
         return has ? 'stale' : 'waiting'
       }
       if (!has) return 'waiting'
@@ -210,6 +224,8 @@ export function usePipelineFlow(
   }
 
   function fail(cause: unknown, atStage: StageNumber | null): void {
+    // A block brings the reports of the stages that ran, the blocking one's included.
+    if (cause instanceof BlockedError) stages.value = merged(stages.value, cause.stages)
     const found = toFlowProblem(cause)
     problem.value = { stage: placeOf(found, atStage), problem: found }
     if (found.kind === 'blocked') halt(found.stage)
@@ -234,7 +250,7 @@ export function usePipelineFlow(
     () => run.stages.value,
     (reports) => {
       if (activity.value?.kind !== 'run') return
-      stages.value = { ...stages.value, ...reports }
+      stages.value = merged(stages.value, reports)
       takeTexts(reports)
     },
   )
@@ -278,7 +294,7 @@ export function usePipelineFlow(
     activity.value = null
     const current = inputs.value
     if (outcome.runId !== null) lastRunId.value = outcome.runId
-    stages.value = { ...stages.value, ...outcome.stages }
+    stages.value = merged(stages.value, outcome.stages)
     takeTexts(outcome.stages)
     // The stages this run produced are made from the current inputs (they cannot change while it runs).
     if (outcome.stages.stage2) basis.value = { ...basis.value, s2: key2(current) }
@@ -297,10 +313,7 @@ export function usePipelineFlow(
           stage: placeOf(outcome.problem, outcome.atStage),
           problem: outcome.problem,
         }
-        if (outcome.problem.kind === 'blocked') {
-          stages.value = { ...stages.value, ...outcome.stages }
-          halt(outcome.problem.stage)
-        }
+        if (outcome.problem.kind === 'blocked') halt(outcome.problem.stage)
     }
     return outcome
   }
@@ -349,7 +362,7 @@ export function usePipelineFlow(
         language: current.language,
       })
       stepRunId.value = result.run_id
-      stages.value = { ...stages.value, stage1: result.stages.stage1, stage2: result.stages.stage2 }
+      stages.value = merged(stages.value, { stage1: result.stages.stage1, stage2: result.stages.stage2 })
       interception.value = result.interception_result
       basis.value = { ...basis.value, s2: key2(current) }
       notice.value = { stage: 2, kind: current.skipsStage2 ? 'checked' : 'intercepted' }
@@ -375,7 +388,7 @@ export function usePipelineFlow(
         run_id: stepRunId.value ?? undefined,
         language: current.language,
       })
-      stages.value = { ...stages.value, stage3: result.stages.stage3 }
+      stages.value = merged(stages.value, { stage3: result.stages.stage3 })
       optimized.value = result.optimized_prompt
       basis.value = { ...basis.value, s3: key3(current, interception.value) }
       notice.value = { stage: 3, kind: 'optimized' }

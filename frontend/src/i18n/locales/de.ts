@@ -34,7 +34,6 @@ const de = {
   /** "Was ist das?" explanations for words learners meet in the studio. */
   help: {
     button: 'Was ist das?',
-    buttonFor: 'Was ist {term}?',
     close: 'Erklärung schließen',
     interception: {
       term: 'Interception',

@@ -33,7 +33,6 @@ const en: typeof de = {
   },
   help: {
     button: 'What is this?',
-    buttonFor: 'What is {term}?',
     close: 'Close the explanation',
     interception: {
       term: 'Interception',
