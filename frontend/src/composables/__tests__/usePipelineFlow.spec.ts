@@ -166,6 +166,43 @@ describe('usePipelineFlow: one click to the image', () => {
     for (const field of c.omits) expect(f.sent[1]).not.toHaveProperty(field)
   })
 
+  it('while a run goes, the stages before the running one are done and the later ones wait', async () => {
+    const runs = fakeRuns()
+    const run = useRun<unknown>(
+      runs.api,
+      createRunMemory(localStorage, 'text', (v): v is unknown => v === null),
+      1,
+    )
+    const inputs = ref<FlowInputs>({
+      schema: 'dada',
+      idea: 'ein Fuchs',
+      contextPrompt: undefined,
+      language: 'de',
+      outputConfig: 'tiny_sd',
+      parameters: { steps: 4 },
+      inputImage: null,
+      skipsStage2: false,
+    })
+    const api: PipelineApi = {
+      runStage2: vi.fn(),
+      optimizePrompt: vi.fn(),
+      submitExecute: vi.fn(async () => queuedResponse(RUN_A)),
+    }
+    const flow = usePipelineFlow(api, run, useSeed(), inputs)
+    const ended = flow.go()
+    const stream = await runs.stream(RUN_A)
+    const events = executeEvents(media(RUN_A, 0, 1))
+    stream.send(...events.slice(0, 9)) // up to stage 4's start
+    await nextTick()
+    expect(flow.stageStatus.value).toEqual({ 1: 'done', 2: 'done', 3: 'done', 4: 'running' })
+    expect(flow.progressFor(4)).toMatchObject({ stage: 4, cancelable: true })
+    expect(flow.progressFor(3)).toBeNull()
+    expect(flow.interception.value).toBe(STAGE2.output)
+    stream.send(...events.slice(9))
+    await ended
+    expect(flow.busy.value).toBe(false)
+  })
+
   it('follows the seed rule: same inputs draw a new seed, a changed word keeps it, retry always draws', async () => {
     const f = setup({}, (runId) => executeEvents(media(runId, 0, f.sent.at(-1)!.seed!)))
     await f.flow.go()
