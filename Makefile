@@ -31,12 +31,13 @@ dev: setup
 	cd $(FRONTEND) && npm ci --no-audit --no-fund
 	$(VENV)/bin/devserver serve & trap 'kill %1' EXIT; cd $(FRONTEND) && npm run dev
 
-bench: setup redis
+bench: setup frontend chromium redis
 	$(PY) -m bench.bench_generation
 	$(PY) -m bench.bench_upload
 	$(PY) -m bench.bench_progress
 	$(PY) -m bench.bench_models
 	$(PY) -m bench.bench_celery
+	$(PY) -m bench.bench_studio
 
 setup: $(VENV)/.installed
 

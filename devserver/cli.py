@@ -187,15 +187,15 @@ def cmd_configs_list(args: argparse.Namespace) -> int:
 
 
 def export_json_schemas(target: Path) -> dict[Path, str]:
-    """Render the JSON Schema of every API model (devserver.contracts.api.API_MODELS).
+    """Render the JSON Schema of every API model (devserver.contracts.ALL_MODELS).
 
     Returns:
         file path -> file text (``<Model>.schema.json``, pretty, sorted keys, trailing newline).
     """
-    from devserver.contracts.api import API_MODELS
+    from devserver.contracts import ALL_MODELS
 
     files = {}
-    for model in API_MODELS:
+    for model in ALL_MODELS:
         schema = model.model_json_schema(by_alias=True, mode="serialization")
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["$id"] = f"devserver/{model.__name__}.schema.json"

@@ -13,6 +13,7 @@ from typing import Any
 
 from devserver.generation.backend import DiffusersBackend
 from devserver.jobs.backends import QueueBackend
+from devserver.generation.tokens import PromptTokenCounter
 from devserver.jobs.events import EventBus
 from devserver.jobs.kinds import build_handlers
 from devserver.jobs.queue import JobQueue
@@ -46,6 +47,7 @@ class Services:
     orchestrator: Orchestrator
     queue: JobQueue
     models: ModelService
+    tokens: PromptTokenCounter
 
 
 def build_services(settings: Settings, *, generation_backend: DiffusersBackend | None = None,
@@ -97,7 +99,8 @@ def build_services(settings: Settings, *, generation_backend: DiffusersBackend |
     queue.handlers.update(model_job_handlers(models))
     orchestrator.usage_listener = models.record_usage
     return Services(settings=settings, registry=registry, safety=safety, llm=llm, generation=generation,
-                    recorder=recorder, uploads=uploads, orchestrator=orchestrator, queue=queue, models=models)
+                    recorder=recorder, uploads=uploads, orchestrator=orchestrator, queue=queue, models=models,
+                    tokens=PromptTokenCounter(local))
 
 
 def get_services() -> Services:

@@ -76,3 +76,12 @@ def require_admin(view: F) -> F:
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def is_admin_request() -> bool:
+    """Whether the current request may perform admin operations (:func:`check_admin` would not raise)."""
+    try:
+        check_admin()
+    except (AdminAuthError, ForbiddenError):
+        return False
+    return True

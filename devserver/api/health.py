@@ -6,9 +6,10 @@ from flask import Blueprint
 
 from devserver import __version__
 from devserver.api._io import respond
-from devserver.contracts.api import HealthLimits, HealthResponse
+from devserver.contracts.api import DefaultModelStatus, HealthLimits, HealthResponse
 from devserver.contracts.common import ACCEPTED_MIME_TYPES
-from devserver.services import get_services
+from devserver.pipeline.orchestrator import model_ref
+from devserver.services import Services, get_services
 
 bp = Blueprint("health", __name__, url_prefix="/api/health")
 
@@ -23,4 +24,14 @@ def health():  # type: ignore[no-untyped-def]
         safety_level=settings.safety_level, llm_backend=services.llm.name,
         limits=HealthLimits(upload_max_bytes=settings.upload_max_bytes,
                             upload_max_side_px=settings.upload_max_side_px,
-                            accepted_types=list(ACCEPTED_MIME_TYPES))))
+                            accepted_types=list(ACCEPTED_MIME_TYPES)),
+        default_model=default_model_status(services)))
+
+
+def default_model_status(services: Services) -> DefaultModelStatus:
+    """Whether the default output config's model is loaded; while not, a rough wait from its estimated_load_s."""
+    output_config = services.registry.output_config(services.settings.default_output_config)
+    ready, loading_for_s = services.generation.readiness(model_ref(output_config))
+    wait = None if ready else max(1.0, round(output_config.estimated_load_s - (loading_for_s or 0.0), 1))
+    return DefaultModelStatus(output_config=output_config.id, ready=ready, loading=loading_for_s is not None,
+                              estimated_wait_s=wait)

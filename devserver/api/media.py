@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
+
 from flask import Blueprint, request, send_file
 
 from devserver.api._io import respond
+from devserver.classroom import runs
 from devserver.contracts.api import RunInfoResponse, RunMetadata, UploadResponse
 from devserver.errors import BadRequestError
 from devserver.services import get_services
@@ -47,3 +50,17 @@ def run_info(run_id: str):  # type: ignore[no-untyped-def]
     """The run's metadata.json."""
     meta = get_services().recorder.open(run_id).metadata()
     return respond(RunInfoResponse(status="success", run=RunMetadata.model_validate(meta)))
+
+
+@bp.get("/thumbnail/<run_id>/<int:index>")
+def get_thumbnail(run_id: str, index: int):  # type: ignore[no-untyped-def]
+    """A small WebP of a generated image (gallery and teacher view)."""
+    data = runs.thumbnail(get_services().recorder.open(run_id), index)
+    return send_file(io.BytesIO(data), mimetype="image/webp", max_age=24 * 3600)
+
+
+@bp.get("/input/<run_id>")
+def get_input_image(run_id: str):  # type: ignore[no-untyped-def]
+    """The run's own copy of its input photo (img2img), kept after the upload itself expired."""
+    path = runs.input_image_path(get_services().recorder.open(run_id))
+    return send_file(path, mimetype="image/png", max_age=3600)

@@ -1,4 +1,5 @@
-"""/api/runs: status, cancel and the Server-Sent Events stream of queued (async) runs.
+"""/api/runs: status, cancel and the Server-Sent Events stream of queued (async) runs; the gallery's list and
+detail of runs, read from their folders.
 
 The stream follows the SSE format of the HTML standard
 (https://html.spec.whatwg.org/multipage/server-sent-events.html): each event has an ``id`` (monotonic
@@ -15,6 +16,8 @@ from collections.abc import Iterator
 from flask import Blueprint, Response, request
 
 from devserver.api._io import respond
+from devserver.classroom import runs
+from devserver.contracts.classroom import RunDetailResponse, RunListQuery
 from devserver.errors import BadRequestError
 from devserver.jobs.events import RunStream
 from devserver.services import get_services
@@ -25,6 +28,25 @@ RECONNECT_MS = 3000
 """Reconnection delay suggested to EventSource clients (the SSE ``retry`` field), in milliseconds."""
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 """No caching; ``X-Accel-Buffering: no`` tells nginx-style proxies not to buffer the stream."""
+
+
+@bp.get("")
+def list_runs():  # type: ignore[no-untyped-def]
+    """Summaries of the runs whose ids the browser sends (its gallery), newest first, paged; read from the run
+    folders. Only named runs are listed: no learner sees another's runs."""
+    query = RunListQuery.model_validate({**request.args.to_dict(), "ids": _ids(request.args.get("ids", ""))})
+    return respond(runs.list_runs(get_services().recorder, query.ids, page=query.page, per_page=query.per_page))
+
+
+@bp.get("/<run_id>/detail")
+def run_detail(run_id: str):  # type: ignore[no-untyped-def]
+    """One run as it was (inputs, every stage's text and report), read from its folder."""
+    return respond(RunDetailResponse(status="success", run=runs.detail(get_services().recorder.open(run_id))))
+
+
+def _ids(raw: str) -> list[str]:
+    """``ids=a,b,c`` -> ``["a", "b", "c"]`` (blanks dropped)."""
+    return [part.strip() for part in raw.split(",") if part.strip()]
 
 
 @bp.get("/<run_id>")

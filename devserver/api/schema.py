@@ -18,6 +18,8 @@ from devserver.contracts.api import (
     OutputConfigOut,
     Stage2Request,
 )
+from devserver.classroom.prompts import prompt_tokens_response
+from devserver.contracts.classroom import PromptTokensRequest
 from devserver.pipeline.orchestrator import model_ref
 from devserver.services import get_services
 
@@ -32,7 +34,7 @@ def list_configs():  # type: ignore[no-untyped-def]
     return respond(ConfigListResponse(
         status="success",
         categories=[CategoryOut.model_validate(c.model_dump(include={"id", "name"})) for c in registry.categories],
-        configs=[ConfigSummary.model_validate(c.model_dump(exclude={"context", "offline_template", "tags"}))
+        configs=[ConfigSummary.model_validate(c.model_dump(exclude={"context", "summary", "offline_template", "tags"}))
                  for c in configs]))
 
 
@@ -91,3 +93,13 @@ def _job(kind: str, req: ExecuteRequest | GenerationRequestBody):  # type: ignor
     if req.async_:
         return respond(queue.submit(kind, req, client=request.remote_addr), 202)
     return respond(queue.call(kind, req, client=request.remote_addr))
+
+
+@bp.post("/prompt-tokens")
+def prompt_tokens():  # type: ignore[no-untyped-def]
+    """How much of a prompt the output config's model reads (its own tokenizers; no weights are loaded)."""
+    req = parse_json(PromptTokensRequest)
+    services = get_services()
+    output_config = services.registry.output_config(req.output_config)
+    return respond(prompt_tokens_response(output_config.id, services.tokens.count(model_ref(output_config),
+                                                                                  req.prompt), req.prompt))

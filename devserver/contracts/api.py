@@ -199,6 +199,10 @@ class Stage4Report(_Response):
     width: int = Field(description="Image width, pixels.")
     height: int = Field(description="Image height, pixels.")
     steps: int = Field(description="num_inference_steps.")
+    total_steps: int | None = Field(
+        None, ge=0, description="Denoising steps the pipeline really ran: img2img runs about steps * strength, "
+        "PNDM (SD 1.5's own scheduler) one more than steps, second-order schedulers count each model call; "
+        "the N of the progress events' 'step k of N'. Null in runs recorded before this field existed.")
     cfg: float = Field(description="guidance_scale.")
     scheduler: str = Field(description="Scheduler class name without 'Scheduler'.")
     strength: float | None = Field(None, description="img2img strength.")
@@ -316,6 +320,17 @@ class HealthLimits(_Response):
     accepted_types: list[str] = Field(description="Accepted upload MIME types.")
 
 
+class DefaultModelStatus(_Response):
+    """Whether the default output config's model is loaded (warm): until it is, the first image waits for it."""
+
+    output_config: str = Field(description="The default output config id.")
+    ready: bool = Field(description="Its weights are loaded: an image starts at once.")
+    loading: bool = Field(description="Its weights are being loaded right now (the server warms it up at start).")
+    estimated_wait_s: float | None = Field(
+        description="While not ready: rough seconds until it is (the output config's estimated_load_s minus the "
+        "time loading has taken so far, at least 1); null when ready.")
+
+
 class HealthResponse(_Response):
     """200 of GET /api/health."""
 
@@ -325,6 +340,7 @@ class HealthResponse(_Response):
     safety_level: SafetyLevel = Field(description="Server-wide safety level.")
     llm_backend: str = Field(description="Text backend: template, ollama or openai.")
     limits: HealthLimits = Field(description="Client-side validation limits.")
+    default_model: DefaultModelStatus = Field(description="Whether the default model is loaded yet.")
 
 
 class LocalizedTextOut(_Response):
@@ -357,6 +373,9 @@ class ConfigDetail(ConfigSummary):
     """One interception config with its rules."""
 
     context: LocalizedTextOut = Field(description="The rules (meta-prompt) per language; empty for user_defined.")
+    summary: LocalizedTextOut = Field(
+        description="The rules in words a 12-year-old can read, shown in the studio's rules box; while the "
+        "learner leaves them unchanged the full `context` is what the LLM gets. Empty where `context` is.")
 
 
 class CategoryOut(_Response):

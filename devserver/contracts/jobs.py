@@ -88,7 +88,8 @@ class RunStatusResponse(_Model):
 class QueueEntry(_Model):
     """A run in GET /api/queue (no prompts: learners see only their own texts)."""
 
-    run_id: str = Field(description="The run's id.")
+    run_id: str | None = Field(description="The run's id; null unless the caller may perform admin operations "
+                               "(knowing a run's id is what lets one see and cancel it).")
     status: ActiveStatus = Field(description="running or queued.")
     position: int = Field(ge=0, description="0 = running, 1.. = place in the queue (1 = next).")
     kind: JobKind = Field(description="execute or generation.")

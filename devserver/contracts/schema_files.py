@@ -17,6 +17,8 @@ ID_PATTERN = r"^[a-z][a-z0-9_]{1,63}$"
 """Ids of pipelines, chunks and configs: lowercase snake_case, 2-64 chars (also their file names)."""
 
 PLACEHOLDER_RE = re.compile(r"\{\{([A-Z][A-Z0-9_]*)\}\}")
+SUMMARY_MAX_CHARS = 400
+"""Longest learner summary of an interception config's rules, per language, in characters."""
 """``{{NAME}}`` placeholders in templates: upper-case letters, digits and underscores."""
 
 
@@ -122,6 +124,13 @@ class InterceptionConfig(_Strict):
     context: LocalizedText = Field(
         description="The meta-prompt (rules) an LLM follows to rewrite the idea; empty for user_defined."
     )
+    summary: LocalizedText = Field(
+        description=(
+            "The rules in words a 12-year-old can read (at most 400 characters per language): the studio shows "
+            "them in the rules box; while the learner leaves them unchanged, the LLM gets the full `context`. "
+            "Empty exactly where `context` is empty."
+        )
+    )
     offline_template: LocalizedText = Field(
         description=(
             "Deterministic rewrite used when no LLM is configured; placeholders {{INPUT_TEXT}} and {{CONTEXT}} "
@@ -130,6 +139,19 @@ class InterceptionConfig(_Strict):
     )
     display: DisplayHints = Field(default_factory=DisplayHints, description="Picker hints.")
     tags: list[str] = Field(default_factory=list, description="Free keywords for search (lowercase).")
+
+    @field_validator("summary")
+    @classmethod
+    def _summary_for_learners(cls, summary: LocalizedText, info: ValidationInfo) -> LocalizedText:
+        context = info.data.get("context")
+        for lang in ("de", "en"):
+            text = summary.get(lang)
+            if len(text) > SUMMARY_MAX_CHARS:
+                raise ValueError(f"summary.{lang} has {len(text)} characters; at most {SUMMARY_MAX_CHARS} "
+                                 "(it is the short version of the rules for learners)")
+            if context is not None and (text.strip() == "") != (context.get(lang).strip() == ""):
+                raise ValueError(f"summary.{lang} must be empty exactly where context.{lang} is empty")
+        return summary
 
     @field_validator("offline_template")
     @classmethod
@@ -212,6 +234,9 @@ class OutputConfig(_Strict):
     )
     prompt_max_tokens: int = Field(77, ge=8, le=512, description="Text encoder token limit (CLIP: 77).")
     estimated_duration_s: float = Field(gt=0, description="Rough seconds per image on the reference machine.")
+    estimated_load_s: float = Field(
+        20.0, gt=0, description="Rough seconds to load the model the first time after a server start (importing "
+        "diffusers and reading the weights) on the reference machine; the studio shows it while the model warms up.")
     display: DisplayHints = Field(default_factory=DisplayHints, description="Picker hints.")
 
     @field_validator("max_side_px")

@@ -124,6 +124,8 @@ class GenerationResult:
         duration_ms: wall time of the diffusers call (excluding model loading), in milliseconds.
         strength: img2img strength, None for txt2img.
         worker: name of the GPU worker that made it (Celery backend); None when made in this process.
+        total_steps: denoising steps the pipeline really ran (``pipe.num_timesteps``; img2img about
+            ``steps * strength``, PNDM ``steps + 1``).
     """
 
     image: Image.Image
@@ -141,6 +143,7 @@ class GenerationResult:
     duration_ms: int
     strength: float | None
     worker: str | None = None
+    total_steps: int | None = None
 
 
 @dataclass(frozen=True)
@@ -286,6 +289,7 @@ class DiffusersBackend:
         self._load_lock = threading.RLock()
         self._run_lock = threading.Lock()
         self._load_count = 0
+        self._loading_since: dict[str, float] = {}  # model id -> time.monotonic() when its weights began loading
 
     @property
     def device(self) -> str:
@@ -336,6 +340,35 @@ class DiffusersBackend:
         if not reasons:
             reasons.append("the output config names no model source")
         return "; ".join(reasons)
+
+    def diffusers_folder(self, model: ModelRef) -> Path | None:
+        """The diffusers folder on disk (with ``model_index.json`` and ``tokenizer*/`` subfolders) of `model`'s
+        first available source, without importing torch; None for a single-file checkpoint, a hub model that
+        is not in the local cache, or no available source. The built-in tiny model's folder may not be built yet.
+        """
+        source = self._resolve(model)
+        if not isinstance(source, _Source) or source.kind == "single_file":
+            return None
+        if source.kind == "hub_id":
+            from huggingface_hub import try_to_load_from_cache
+
+            cached = try_to_load_from_cache(source.location, "model_index.json")
+            return Path(cached).parent if isinstance(cached, str) else None
+        return Path(source.location)
+
+    def readiness(self, model: ModelRef) -> tuple[bool, float | None]:
+        """Whether `model`'s txt2img pipeline is loaded (warm), and while it is loading for how long; never waits.
+
+        Returns:
+            ``(True, None)`` when loaded; ``(False, seconds)`` while its weights load (seconds since the load
+            began, including the first import of diffusers); ``(False, None)`` when nobody has started loading it.
+        """
+        key = self.cache_key(model)
+        entry = self.cache.get(key) if key is not None else None
+        if entry is not None and entry.kind == "pipeline":
+            return True, None
+        since = self._loading_since.get(model.id)
+        return False, (None if since is None else max(0.0, time.monotonic() - since))
 
     def availability(self, model: ModelRef) -> tuple[bool, str | None]:
         """Whether `model` can be loaded without downloading (or downloads are allowed); fast, no torch import.
@@ -396,7 +429,11 @@ class DiffusersBackend:
                 self._make_room(_estimate_bytes(source), keep=None, label=model.id)
                 with self.cache.loading(key):
                     started, rss_before = time.perf_counter(), rss_bytes()
-                    loaded = self._load(model)
+                    self._loading_since[model.id] = time.monotonic()
+                    try:
+                        loaded = self._load(model)
+                    finally:
+                        self._loading_since.pop(model.id, None)
                     entry = CacheEntry(key=key, kind="pipeline", obj=loaded.pipe,
                                        memory_bytes=module_bytes(loaded.pipe),
                                        rss_growth_bytes=max(0, rss_bytes() - rss_before),
@@ -540,8 +577,11 @@ class DiffusersBackend:
         canceled = threading.Event()
         unloaded = threading.Event()
         holder: dict[str, CacheEntry] = {}
+        total_steps: list[int] = []  # pipe.num_timesteps, seen by the step callback
 
         def step_end(pipe: Any, step_index: int, timestep: Any, callback_kwargs: dict) -> dict:
+            if not total_steps:
+                total_steps.append(pipe.num_timesteps)
             if on_step is not None and on_step(step_index + 1, pipe.num_timesteps):
                 pipe._interrupt = True  # the documented way to stop the denoising loop
                 canceled.set()
@@ -600,6 +640,7 @@ class DiffusersBackend:
             dtype=self.dtype,
             duration_ms=duration_ms,
             strength=request.strength if mode == "img2img" else None,
+            total_steps=total_steps[0] if total_steps else None,
         )
 
     # -- explicit load / unload (model management) ----------------------------------------------------

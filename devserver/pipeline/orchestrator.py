@@ -50,7 +50,13 @@ from devserver.contracts.api import (
 from devserver.contracts.common import SEED_MAX
 from devserver.contracts.schema_files import InterceptionConfig, OutputConfig, PipelineDef
 from devserver.errors import ApiError, Detached, OutputConfigUnavailableError, RequestValidationError
-from devserver.generation.backend import DiffusersBackend, GenerationRequest, GenerationResult, ModelRef
+from devserver.generation.backend import (
+    MIN_SIDE_PX,
+    DiffusersBackend,
+    GenerationRequest,
+    GenerationResult,
+    ModelRef,
+)
 from devserver.generation.png import encode_png, format_parameters
 from devserver.llm.base import LlmBackend
 from devserver.pipeline.loader import SchemaRegistry
@@ -150,6 +156,15 @@ def _ms_since(start: float) -> int:
     return int((time.perf_counter() - start) * 1000)
 
 
+def _request_record(parameters: GenerationParameters | None, input_image: str | None) -> dict[str, Any]:
+    """What metadata.json keeps of a request beyond the stages, so a client can restore it: the learner's
+    ``parameters`` (only the ones sent) and the ``input_image`` upload id (img2img)."""
+    record: dict[str, Any] = {"parameters": parameters.model_dump(exclude_none=True) if parameters else {}}
+    if input_image is not None:
+        record["input_image"] = input_image
+    return record
+
+
 class Orchestrator:
     """Runs the four stages; one instance per app (see :mod:`devserver.services`)."""
 
@@ -201,7 +216,8 @@ class Orchestrator:
         stages = Stages()
         # 1. create the run and record its inputs
         run = self.recorder.create(safety_level=self.settings.safety_level, run_id=run_id,
-                                   config=resolved.config.id, output_config=output_config.id, language=req.language)
+                                   config=resolved.config.id, output_config=output_config.id, language=req.language,
+                                   **_request_record(req.parameters, req.input_image))
         observer.run_started(run.run_id)
         try:
             with self._logging_failures(run):
@@ -254,7 +270,7 @@ class Orchestrator:
         stages = Stages()
         try:
             with self._logging_failures(run):
-                run.update(output_config=output_config.id)
+                run.update(output_config=output_config.id, **_request_record(req.parameters, req.input_image))
                 if req.run_id is None:
                     run.add_text("input", req.prompt)
                 if req.input_image is not None:
@@ -298,15 +314,16 @@ class Orchestrator:
     def stage2(self, req: Stage2Request) -> Stage2Response | BlockedResponse:
         """Stages 1-2: check the idea (and the learner's rules), then intercept it.
 
+        A config whose pipeline skips stage 2 (``direct``) is answered like any other: stage 1 checks the idea,
+        stage 2 is reported ``skipped`` and ``interception_result`` is the text stage 3 will receive (for
+        ``direct`` the idea itself), so the step-by-step path works for every text-mode config.
+
         Raises:
-            ConfigNotFoundError (404), RequestValidationError (422), LLM errors (502/503/504).
+            ConfigNotFoundError (404), RequestValidationError (422: e.g. an image-mode config, which needs an
+            input_image this endpoint does not take), LLM errors (502/503/504).
         """
         resolved = self._resolve_config(req.schema_, req.input_text, req.context_prompt, req.language,
                                         has_image=False)
-        if resolved.pipeline.skip_stage2:
-            raise RequestValidationError(
-                f"config {resolved.config.id!r} uses pipeline {resolved.pipeline.name!r}, which has no stage 2; "
-                "use /api/schema/pipeline/execute", details={"field": "schema", "value": resolved.config.id})
         stages = Stages()
         run = self.recorder.create(safety_level=self.settings.safety_level, config=resolved.config.id,
                                    language=req.language)
@@ -394,13 +411,15 @@ class Orchestrator:
         for field, value in (("width", width), ("height", height)):
             if value > output_config.max_side_px:
                 raise RequestValidationError(
-                    f"{field} must be at most {output_config.max_side_px} for output config {output_config.id!r}, "
-                    f"got {value}", details={"field": f"parameters.{field}", "value": value,
-                                             "max": output_config.max_side_px})
+                    f"{field} must be between {MIN_SIDE_PX} and {output_config.max_side_px} (a multiple of 8) for "
+                    f"output config {output_config.id!r}, got {value}",
+                    details={"field": f"parameters.{field}", "value": value, "min": MIN_SIDE_PX,
+                             "max": output_config.max_side_px})
         if steps > output_config.max_steps:
             raise RequestValidationError(
-                f"steps must be at most {output_config.max_steps} for output config {output_config.id!r}, "
-                f"got {steps}", details={"field": "parameters.steps", "value": steps, "max": output_config.max_steps})
+                f"steps must be between 1 and {output_config.max_steps} for output config {output_config.id!r}, "
+                f"got {steps}",
+                details={"field": "parameters.steps", "value": steps, "min": 1, "max": output_config.max_steps})
         if p.strength is not None and input_image is None:
             raise RequestValidationError("strength applies to img2img only; send input_image or omit strength",
                                          details={"field": "parameters.strength", "value": p.strength})
@@ -532,7 +551,8 @@ class Orchestrator:
             self.usage_listener(output_config.id, result.duration_ms)
         report = Stage4Report(status="done", mode=result.mode, output_config=output_config.id,
                               model=result.model_source, seed=result.seed, width=result.width, height=result.height,
-                              steps=result.steps, cfg=result.cfg, scheduler=result.scheduler,
+                              steps=result.steps, total_steps=result.total_steps, cfg=result.cfg,
+                              scheduler=result.scheduler,
                               strength=result.strength, negative_prompt=request.negative_prompt,
                               device=result.device, duration_ms=result.duration_ms)
         stages.stage4 = report

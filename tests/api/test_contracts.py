@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from devserver.cli import export_json_schemas
-from devserver.contracts.api import API_MODELS
+from devserver.contracts import ALL_MODELS
 from devserver.settings import PROJECT_ROOT
 
 
@@ -19,7 +19,7 @@ def test_generated_json_schemas_are_fresh():
 
 def test_every_field_has_a_description():
     missing = []
-    for model in API_MODELS:
+    for model in ALL_MODELS:
         schema = model.model_json_schema(by_alias=True)
         for name, definition in [(model.__name__, schema), *schema.get("$defs", {}).items()]:
             for field, spec in definition.get("properties", {}).items():

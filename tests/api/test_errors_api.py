@@ -67,8 +67,8 @@ def assert_error(res, status: int, code: str) -> dict:
                  "validation_error", "input_image", id="traversal_input_image"),
     pytest.param(GEN, {"prompt": "x", "run_id": "../x"}, 422, "validation_error", "run_id", id="traversal_run_id"),
     pytest.param(GEN, {"prompt": "x", "run_id": GOOD_ID}, 404, "run_not_found", GOOD_ID, id="unknown_run_id"),
-    pytest.param(S2, {"schema": "direct", "input_text": "x"}, 422, "validation_error", "stage 2",
-                 id="stage2_on_passthrough_config"),
+    pytest.param(S2, {"schema": "image_transformation", "input_text": "x"}, 422, "validation_error", "input_image",
+                 id="stage2_on_image_config"),
     pytest.param(RUN, {"schema": "bauhaus", "input_text": "x" * 4001}, 422, "validation_error", "input_text",
                  id="text_too_long"),
 ])

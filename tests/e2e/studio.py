@@ -12,11 +12,19 @@ import re
 from PIL import Image
 from playwright.sync_api import Locator, Page, Response, expect
 
-TIMEOUT_MS = 30_000
+TIMEOUT_MS = 60_000
 """Upper bound for one pipeline call in the tests (a 256 px image with a few steps takes ~1 s)."""
 
 RUN_MEMORY_KEY = "devserver.run.{view}"
-"""sessionStorage key under which a view remembers its running job (frontend/src/composables/useRun.ts)."""
+"""localStorage key under which a studio mode remembers its running job (frontend/src/composables/useRun.ts)."""
+GO = "Los – bis zum Bild"
+"""Text mode's one-click button: all stages to the image."""
+TRANSFORM = "Bild verwandeln"
+"""Image mode's one-click button."""
+GENERATE = "Bild erzeugen"
+"""Stage 4's button: the image again, redoing what is out of date."""
+STAGE2_LABEL = "Deine Idee, neu erzählt (du kannst sie ändern)"
+PROMPT_LABEL = "Prompt für das Modell (du kannst ihn ändern)"
 
 RECORD_PROGRESS_JS = """() => {
     window.__progress = [];
@@ -34,7 +42,7 @@ RECORD_PROGRESS_JS = """() => {
                 label: document.getElementById(bar.getAttribute('aria-labelledby')).textContent.trim(),
             });
         }
-        const status = document.querySelector('.view > .flow-status > [role=status]');
+        const status = document.querySelector('[data-testid=announcer]');
         if (status && status.textContent) remember(window.__announcements, status.textContent);
     }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
 }"""
@@ -62,7 +70,15 @@ class Studio:
 
     def mode_link(self, name: str) -> Locator:
         """A link of the header's mode switcher ("Text" / "Bild")."""
-        return self.page.get_by_role("navigation", name="Modus").get_by_role("link", name=name)
+        return self.page.get_by_role("group", name="Modus").get_by_role("link", name=name, exact=True)
+
+    def stage(self, number: int) -> Locator:
+        """The card of stage `number` (1-4)."""
+        return self.page.locator(f"[data-stage='{number}']")
+
+    def feedback(self, stage: int) -> Locator:
+        """The feedback of a stage card (0: of the action buttons): progress, problem, message."""
+        return self.page.locator(f"[data-feedback='{stage}']")
 
     # ------------------------------------------------------------------ shared controls
     def button(self, name: str) -> Locator:
@@ -83,11 +99,17 @@ class Studio:
     def set_steps(self, steps: int) -> None:
         """Set the diffusion steps in "Weitere Einstellungen"."""
         self.open_settings()
-        self.page.get_by_label("Schritte").fill(str(steps))
+        self.page.get_by_label("Schritte", exact=True).fill(str(steps))
 
-    def alert(self) -> Locator:
-        """The view's live region for problems of a run (blocked / error)."""
-        return self.page.locator(".view > .flow-status > [role=alert]")
+    def set_size(self, side: int) -> None:
+        """Set width and height in "Weitere Einstellungen" (text mode)."""
+        self.open_settings()
+        self.page.get_by_label("Breite (px)").select_option(str(side))
+        self.page.get_by_label("Höhe (px)").select_option(str(side))
+
+    def problem(self, stage: int) -> Locator:
+        """The problem (block or error) shown in the card of `stage` (0: at the action buttons)."""
+        return self.feedback(stage).locator(".notice")
 
     def technical_details(self, within: Locator) -> Locator:
         """The "Technische Details" toggle in `within`: it opens the server's own (English) words, for teachers."""
@@ -104,8 +126,12 @@ class Studio:
         return self.page.get_by_role("progressbar")
 
     def status_message(self) -> Locator:
-        """The view's polite live region (what finished, and the milestones of a run)."""
-        return self.page.locator(".view > .flow-status > [role=status]")
+        """The view's polite live region (the milestones of a run)."""
+        return self.page.get_by_test_id("announcer")
+
+    def notice(self, stage: int) -> Locator:
+        """The message of the card where an action ended ("Fertig! ...", "Abgebrochen ...")."""
+        return self.feedback(stage).get_by_test_id("notice")
 
     def record_progress(self) -> None:
         """Start recording the progress bar's and the status region's changes (see `recorded_progress`)."""
@@ -116,8 +142,8 @@ class Studio:
         return self.page.evaluate("() => [window.__progress, window.__announcements]")
 
     def remembered_run(self, view: str) -> str | None:
-        """What the view keeps in sessionStorage about its running job (None: nothing)."""
-        return self.page.evaluate("key => sessionStorage.getItem(key)", RUN_MEMORY_KEY.format(view=view))
+        """What the mode keeps in localStorage about its running job (None: nothing)."""
+        return self.page.evaluate("key => localStorage.getItem(key)", RUN_MEMORY_KEY.format(view=view))
 
     def run_status(self, run_id: str) -> dict:
         """GET /api/runs/<run_id>: the queued run's status, stages and result."""
@@ -155,14 +181,18 @@ class Studio:
         return response.body()
 
     # ------------------------------------------------------------------ text mode
-    def text_flow_until_optimized(self, idea: str = "Ein Fuchs tanzt im Regen", config: str = "Dada") -> None:
-        """Text mode: write the idea, pick `config`, run stages 1-3, and set few diffusion steps."""
+    def text_ready(self, idea: str = "Ein Fuchs tanzt im Regen", config: str = "Dada", steps: int = 4) -> None:
+        """Text mode with an idea, a perspective and few diffusion steps (nothing run yet)."""
         self.open("/text-transformation")
         self.page.get_by_label("Deine Idee (WAS)").fill(idea)
         self.pick_config(config)
-        self.run_pipeline("Start", "stage2")
-        self.run_pipeline("Optimieren", "optimize")
-        self.set_steps(4)
+        self.set_steps(steps)
+
+    def text_flow_until_optimized(self, idea: str = "Ein Fuchs tanzt im Regen", config: str = "Dada") -> None:
+        """Text mode step by step: stages 1-2 ("Schritt für Schritt"), then 3 ("Weiter zu Stufe 3"), few steps."""
+        self.text_ready(idea, config)
+        self.run_pipeline("Schritt für Schritt", "stage2")
+        self.run_pipeline("Weiter zu Stufe 3", "optimize")
 
     def wait_for_image(self, image: Locator) -> dict[str, int]:
         """Wait until `image` has loaded; returns its natural and rendered size in CSS pixels."""

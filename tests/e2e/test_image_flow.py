@@ -37,7 +37,7 @@ def test_drop_a_jpeg_and_transform_it(studio: Studio) -> None:
     page = studio.page
     studio.open_image_view()
     config = page.request.get(studio.base_url + "/api/schema/configs/image_transformation").json()["config"]
-    expect(page.get_by_label("Regeln (WIE)")).to_have_value(config["context"]["de"])
+    expect(page.get_by_label("Regeln (WIE)")).to_have_value(config["summary"]["de"])
 
     with page.expect_response("**/api/media/upload/image") as answer:
         studio.drop_file(jpeg(1280, 960), "fahrrad.jpg", "image/jpeg")
@@ -47,7 +47,7 @@ def test_drop_a_jpeg_and_transform_it(studio: Studio) -> None:
     expect(page.get_by_test_id("original-size")).to_have_text("Original: 1280 × 960 px")
     expect(page.get_by_test_id("resized-size")).to_have_text("Verwendet: 1024 × 768 px")
 
-    page.get_by_label("Notiz zum Bild (optional)").fill("Mein Fahrrad")
+    page.get_by_label("Notiz zum Foto (freiwillig)").fill("Mein Fahrrad")
     studio.set_steps(4)
     sent, run = studio.generate("Bild verwandeln", "execute")
     assert sent["async"] is True, "the run is queued and followed"
@@ -68,9 +68,12 @@ def test_drop_a_jpeg_and_transform_it(studio: Studio) -> None:
     expect(page.locator("[data-stage='2']")).to_have_attribute("data-status", "skipped")
     for stage in ("1", "3", "4"):
         expect(page.locator(f"[data-stage='{stage}']")).to_have_attribute("data-status", "done")
-    expect(page.get_by_test_id("image-optimized-prompt")).to_have_text(run["stages"]["stage3"]["prompt"])
+    expect(page.get_by_label("Prompt für das Modell (du kannst ihn ändern)")).to_have_value(
+        run["stages"]["stage3"]["optimization"]["output"])
+    expect(page.get_by_role("img", name="Dein Foto vorher")).to_be_visible()
+    expect(page.get_by_test_id("download")).to_have_attribute("download", f"foto-verwandeln-{media['seed']}.png")
 
-    studio.button("Bild entfernen").click()
+    studio.button("Foto entfernen").click()
     expect(page.get_by_test_id("drop-zone")).to_be_focused()
     expect(studio.button("Bild verwandeln")).to_be_disabled()
 
@@ -80,7 +83,7 @@ def test_drop_a_jpeg_and_transform_it(studio: Studio) -> None:
 def test_the_drop_zone_opens_the_file_chooser_by_click_and_keyboard(studio: Studio, how: str) -> None:
     page = studio.page
     studio.open_image_view()
-    zone = page.get_by_role("button", name=re.compile("Bild hierher ziehen"))
+    zone = page.get_by_role("button", name=re.compile("Foto hierher ziehen"))
     with page.expect_file_chooser() as chooser:
         if how == "click":
             zone.click()

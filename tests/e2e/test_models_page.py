@@ -136,8 +136,8 @@ def test_models_page_has_no_serious_accessibility_violations(studio: Studio):
     page = studio.page
     studio.open("/models")
     expect(row(page, "tiny-sd")).to_be_visible()
-    assert axe_violations(studio) == []
+    assert axe_violations(studio.page) == []
     with page.expect_response(re.compile(r"/api/models/vae(:|%3A)tiny-vae/validate$")):
         row(page, "vae:tiny-vae").get_by_role("button", name="tiny-vae prüfen").click()
     expect(page.get_by_test_id("validation-results")).to_be_visible()
-    assert axe_violations(studio) == []
+    assert axe_violations(studio.page) == []

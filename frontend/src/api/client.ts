@@ -6,6 +6,7 @@
  * - Any other non-2xx with `{"status": "error", "error": {code, message, details}}` -> {@link ApiError}.
  * - A failed connection or a body that is not the JSON error shape -> {@link ApiError} with code
  *   `network_error` or `http_<status>`.
+ * - A `Retry-After` header (429 when the queue is full, 503) -> {@link ApiError.retryAfterS}.
  */
 import type { BlockedResponse, ErrorResponse, Stages } from './types'
 
@@ -17,19 +18,37 @@ export class ApiError extends Error {
   readonly code: string
   /** Extra facts from the server (offending field, limit, ...). */
   readonly details: Record<string, unknown>
+  /** Seconds the server asks to wait before trying again (`Retry-After` of a 429/503), or null. */
+  readonly retryAfterS: number | null
 
-  constructor(httpStatus: number, code: string, message: string, details: Record<string, unknown> = {}) {
+  constructor(
+    httpStatus: number,
+    code: string,
+    message: string,
+    details: Record<string, unknown> = {},
+    retryAfterS: number | null = null,
+  ) {
     super(message)
     this.name = 'ApiError'
     this.httpStatus = httpStatus
     this.code = code
     this.details = details
+    this.retryAfterS = retryAfterS
   }
 }
 
-/** A safety stage (1 or 3) stopped the run; nothing later ran (HTTP 403, status "blocked"). */
+/** `Retry-After` in seconds: a number of seconds or an HTTP date (RFC 9110, section 10.2.3); null when absent. */
+export function retryAfterSeconds(header: string | null, now: number = Date.now()): number | null {
+  if (header === null || header.trim() === '') return null
+  const seconds = Number(header)
+  if (Number.isFinite(seconds)) return Math.max(0, Math.round(seconds))
+  const date = Date.parse(header)
+  return Number.isNaN(date) ? null : Math.max(0, Math.round((date - now) / 1000))
+}
+
+/** A safety stage (1, 3, or 4: the output image check) stopped the run; nothing later ran (HTTP 403, "blocked"). */
 export class BlockedError extends Error {
-  readonly stage: 1 | 3
+  readonly stage: 1 | 3 | 4
   readonly reason: string
   readonly foundTerms: string[]
   readonly runId: string | null
@@ -38,7 +57,7 @@ export class BlockedError extends Error {
   constructor(body: BlockedResponse) {
     super(body.reason)
     this.name = 'BlockedError'
-    this.stage = body.stage
+    this.stage = body.stage as 1 | 3 | 4
     this.reason = body.reason
     this.foundTerms = body.found_terms ?? []
     this.runId = body.run_id ?? null
@@ -109,9 +128,33 @@ export async function requestJson<T>(path: string, options: RequestOptions = {})
 
   if (response.ok && parsed !== null) return parsed as T
   if (isBlockedResponse(parsed)) throw new BlockedError(parsed)
+  const retryAfter = retryAfterSeconds(response.headers.get('Retry-After'))
   if (isErrorResponse(parsed)) {
     const { code, message, details } = parsed.error
-    throw new ApiError(response.status, code, message, details ?? {})
+    throw new ApiError(response.status, code, message, details ?? {}, retryAfter)
   }
-  throw new ApiError(response.status, `http_${response.status}`, response.statusText || 'Unexpected response')
+  throw new ApiError(
+    response.status,
+    `http_${response.status}`,
+    response.statusText || 'Unexpected response',
+    {},
+    retryAfter,
+  )
+}
+
+/**
+ * GET a file (an image the server serves) as a Blob.
+ *
+ * @param path relative URL starting with `/api/`.
+ * @throws ApiError (`http_<status>`, or `network_error`).
+ */
+export async function requestBlob(path: string): Promise<Blob> {
+  let response: Response
+  try {
+    response = await fetch(path)
+  } catch (cause) {
+    throw new ApiError(0, 'network_error', cause instanceof Error ? cause.message : String(cause))
+  }
+  if (!response.ok) throw new ApiError(response.status, `http_${response.status}`, response.statusText || 'Not found')
+  return response.blob()
 }

@@ -1,5 +1,5 @@
 /** Uploads for image mode. */
-import { requestJson } from './client'
+import { requestBlob, requestJson } from './client'
 import type { UploadResponse } from './types'
 
 /**
@@ -12,4 +12,10 @@ export function uploadImage(file: File): Promise<UploadResponse> {
   const form = new FormData()
   form.append('file', file, file.name)
   return requestJson<UploadResponse>('/api/media/upload/image', { form })
+}
+
+/** An image the server serves (e.g. a run's own copy of its photo) as a File, to upload it again. */
+export async function fetchImageFile(url: string, name: string): Promise<File> {
+  const blob = await requestBlob(url)
+  return new File([blob], name, { type: blob.type || 'image/png' })
 }

@@ -1,6 +1,7 @@
 /**
  * Queued (async) runs: their status, cancel, and their Server-Sent Events stream. Runs are queued
- * by api/pipeline's `submitGeneration` / `submitExecute`.
+ * by api/pipeline's `submitGeneration` / `submitExecute`. And runs as the gallery reads them from
+ * their folders: a page of summaries, one run's detail.
  *
  * The stream is read with the browser's EventSource (not `fetch`: api/client stays the only fetch
  * caller). EventSource reconnects by itself after a dropped connection and sends `Last-Event-ID`,
@@ -15,6 +16,8 @@ import type {
   ErrorEvent,
   ProgressEvent,
   QueuedEvent,
+  RunDetailResponse,
+  RunListResponse,
   RunStatusResponse,
   StageCompleteEvent,
   StageStartEvent,
@@ -99,4 +102,21 @@ export const followRun: FollowRun = (runId, handlers) => {
     })
   }
   return close
+}
+
+/** Most run ids one list request may name (devserver.contracts.classroom.MAX_LISTED_IDS). */
+export const MAX_LISTED_IDS = 100
+
+/**
+ * GET /api/runs?ids=...: summaries of the named runs (this browser's), newest first, one page;
+ * read from the run folders. `missing` names the ids the server has no run for.
+ */
+export function listRuns(ids: readonly string[], page = 1, perPage = 24): Promise<RunListResponse> {
+  const query = new URLSearchParams({ ids: ids.join(','), page: String(page), per_page: String(perPage) })
+  return requestJson<RunListResponse>(`/api/runs?${query.toString()}`)
+}
+
+/** GET /api/runs/<run_id>/detail: one run as it was (inputs, every stage's text and report). */
+export function getRunDetail(runId: string): Promise<RunDetailResponse> {
+  return requestJson<RunDetailResponse>(`/api/runs/${encodeURIComponent(runId)}/detail`)
 }

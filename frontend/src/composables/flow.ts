@@ -1,18 +1,15 @@
-/** Shared vocabulary of the view state machines (useTextFlow, useImageFlow) and their runs (useRun). */
-import type { Ref } from 'vue'
-
+/** Shared vocabulary of the studio's flow (usePipelineFlow) and its runs (useRun). */
 import { ApiError, BlockedError } from '@/api/client'
-import type { BlockedResponse, ErrorEvent, MediaOutput, SafetyStage, Stages } from '@/api/types'
+import type { BlockedResponse, ErrorEvent, SafetyStage, Stages } from '@/api/types'
 
-import type { ImageFlowState } from './useImageFlow'
-import type { RunOutcome } from './useRun'
-import type { SeedControl } from './useSeed'
-import type { TextFlowState } from './useTextFlow'
+/** The pipeline's stages, as numbered in DESIGN.md. */
+export type StageNumber = 1 | 2 | 3 | 4
 
 /** A safety stage stopped the run (i18n/serverText `blockedText` words it for learners). */
 export interface BlockedProblem {
   kind: 'blocked'
-  stage: 1 | 3
+  /** 1 (the idea and rules), 3 (the final prompt) or 4 (the output image check). */
+  stage: 1 | 3 | 4
   /** The server's sentence (English, for teachers). */
   reason: string
   foundTerms: string[]
@@ -29,6 +26,10 @@ export interface ErrorProblem {
   message: string
   /** The server's extra facts (offending field, limit, ...). */
   details: Record<string, unknown>
+  /** HTTP status (0: no answer); absent for a queued run's `error` event. */
+  httpStatus?: number
+  /** Seconds the server asks to wait (429), or null. */
+  retryAfterS?: number | null
 }
 
 /** What stopped a step: a safety block or an error. */
@@ -45,7 +46,14 @@ export function toFlowProblem(cause: unknown): FlowProblem {
 /** An ApiError's code, message and details; any other throwable becomes code `unexpected`. */
 export function errorOf(cause: unknown): ErrorProblem {
   if (cause instanceof ApiError) {
-    return { kind: 'error', code: cause.code, message: cause.message, details: cause.details }
+    return {
+      kind: 'error',
+      code: cause.code,
+      message: cause.message,
+      details: cause.details,
+      httpStatus: cause.httpStatus,
+      retryAfterS: cause.retryAfterS,
+    }
   }
   const message = cause instanceof Error ? cause.message : String(cause)
   return { kind: 'error', code: 'unexpected', message, details: {} }
@@ -54,14 +62,15 @@ export function errorOf(cause: unknown): ErrorProblem {
 /**
  * The problem of a block (a BlockedError's fields, or the `blocked` event or status of a queued run).
  *
- * @param stages the reports of the run, with the blocking stage's (stage1, or stage3's safety).
+ * @param stages the reports of the run, with the blocking stage's (stage1, stage3's safety, or stage4).
  */
 export function blockedProblem(
-  block: Pick<BlockedResponse, 'stage' | 'reason' | 'found_terms'>,
+  block: Pick<BlockedResponse, 'reason' | 'found_terms'> & { stage: number },
   stages: Stages,
 ): BlockedProblem {
-  const report = (block.stage === 1 ? stages.stage1 : stages.stage3?.safety) ?? null
-  return { kind: 'blocked', stage: block.stage, reason: block.reason, foundTerms: block.found_terms, report }
+  const stage = (block.stage === 1 || block.stage === 3 ? block.stage : 4) as 1 | 3 | 4
+  const report = (stage === 1 ? stages.stage1 : stage === 3 ? stages.stage3?.safety : null) ?? null
+  return { kind: 'blocked', stage, reason: block.reason, foundTerms: block.found_terms ?? [], report }
 }
 
 /** The problem of a queued run that ended in error (the `error` of its event or status). */
@@ -69,18 +78,26 @@ export function errorProblem(error: ErrorEvent['error']): ErrorProblem {
   return { kind: 'error', code: error.code, message: error.message, details: error.details ?? {} }
 }
 
-/** The pipeline's stages, as numbered in DESIGN.md. */
-export type StageNumber = 1 | 2 | 3 | 4
-
-/** How far a stage is, as a stage card shows it. */
-export type StageStatus = 'waiting' | 'running' | 'done' | 'blocked' | 'skipped'
-
-/** The blocked stage of `problem`, or null. */
-export function blockedStage(problem: FlowProblem | null): 1 | 3 | null {
-  return problem?.kind === 'blocked' ? problem.stage : null
+/** The request field an error names (`details.errors[0].field` of pydantic, or `details.field`), or null. */
+export function problemField(problem: FlowProblem | null): string | null {
+  if (problem?.kind !== 'error') return null
+  const { details } = problem
+  const first = Array.isArray(details.errors) ? (details.errors[0] as unknown) : undefined
+  const field =
+    typeof first === 'object' && first !== null && typeof (first as { field?: unknown }).field === 'string'
+      ? (first as { field: string }).field
+      : details.field
+  return typeof field === 'string' ? field : null
 }
 
-/** What the progress display shows while a request runs (StageProgress's props). */
+/**
+ * How far a stage is, as its card shows it: `stale` = done, but made from texts or settings that
+ * have changed since (the next run redoes it); `halted` = not run because an earlier stage stopped;
+ * `failed` = it ran into an error.
+ */
+export type StageStatus = 'waiting' | 'running' | 'done' | 'stale' | 'blocked' | 'failed' | 'halted' | 'skipped'
+
+/** What the progress display shows while something runs (StageProgress's props). */
 export interface ProgressView {
   /** The stage running now (while queued: the first stage the run will start). */
   stage: StageNumber
@@ -89,10 +106,18 @@ export interface ProgressView {
   totalSteps?: number
   /** Place in the queue (1 = next) while the run waits; null or absent once it runs. */
   position?: number | null
+  /** While waiting: rough seconds until the run starts; null when unknown. */
+  waitS?: number | null
   /** A queued run that can be canceled (synchronous steps cannot). */
   cancelable?: boolean
   /** A cancel was sent; the run ends at its next step. */
   canceling?: boolean
+  /** Stage 4 before its first step while the model is still loading: rough seconds until it is ready. */
+  modelWaitS?: number | null
+  /** The steps the learner set, when they differ from `totalSteps` (shown with the reason). */
+  requestedSteps?: number
+  /** img2img strength, to explain why fewer steps run than set. */
+  strength?: number | null
 }
 
 /** What the live region says about a running request; see {@link milestone}. */
@@ -114,46 +139,22 @@ export function milestone(progress: ProgressView): Milestone {
   return { stage, position: progress.position ?? null, percent: quarters > 0 ? Math.min(quarters, 4) * 25 : null }
 }
 
-/** The state a flow enters when a generation run has ended. */
-export type GenerationEnd = 'done' | 'canceled' | FlowProblem['kind']
-
 /**
- * Take a generation run's outcome into a flow: on success the seed rule learns the seed the
- * server used for `prompt` and `media` shows the image; a problem goes to `problem`; a problem or
- * a cancel leaves the last image as it was.
- *
- * @returns the state the flow enters.
+ * Why the diffusion runs a different number of steps than set ("Schritt k von N"), or null when N
+ * is the setting: img2img denoises only `int(steps * strength)` steps (diffusers' `get_timesteps`:
+ * the rest of the noise schedule is skipped because the photo is the start); PNDM, SD 1.5's own
+ * scheduler, runs one timestep more than set; second-order schedulers count each model call.
  */
-export function settleGeneration(
-  outcome: RunOutcome,
-  prompt: string,
-  seed: Pick<SeedControl, 'remember'>,
-  target: { media: Ref<MediaOutput | null>; problem: Ref<FlowProblem | null> },
-): GenerationEnd {
-  switch (outcome.status) {
-    case 'success':
-      seed.remember(prompt, outcome.media.seed)
-      target.media.value = outcome.media
-      return 'done'
-    case 'canceled':
-      return 'canceled'
-    default:
-      target.problem.value = outcome.problem
-      return outcome.status
-  }
-}
-
-/** States both view flows share (useTextFlow's are a superset of useImageFlow's). */
-export type FlowState = TextFlowState | ImageFlowState
-
-/** What the studio layout shows of a view's flow (useTextFlow and useImageFlow both provide it). */
-export interface FlowView {
-  state: Readonly<Ref<FlowState>>
-  problem: Readonly<Ref<FlowProblem | null>>
-  media: Readonly<Ref<MediaOutput | null>>
-  busy: Readonly<Ref<boolean>>
-  progress: Readonly<Ref<ProgressView | null>>
-  stageStatus: Readonly<Ref<Record<StageNumber, StageStatus>>>
-  stages: Readonly<Ref<Stages>>
-  cancel: () => Promise<void>
+export function stepsReason(
+  requested: number,
+  total: number,
+  strength: number | null | undefined,
+): 'strength' | 'strengthExtra' | 'extra' | 'other' | null {
+  if (total === requested) return null
+  const img2img = strength !== null && strength !== undefined
+  const denoised = img2img ? Math.floor(requested * strength) : requested
+  if (img2img && total === denoised) return 'strength'
+  if (img2img && total === denoised + 1) return 'strengthExtra'
+  if (total === requested + 1) return 'extra'
+  return 'other'
 }

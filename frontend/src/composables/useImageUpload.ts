@@ -101,5 +101,15 @@ export function useImageUpload(upload: (file: File) => Promise<UploadResponse>, 
     fileName.value = ''
   }
 
-  return { status, problem, failure, image, fileName, select, remove }
+  /** Show an upload the studio already has (a draft after a reload), without sending anything. */
+  function adopt(stored: UploadResponse, name: string): void {
+    attempt++
+    status.value = 'ready'
+    problem.value = null
+    failure.value = null
+    image.value = stored
+    fileName.value = name
+  }
+
+  return { status, problem, failure, image, fileName, select, remove, adopt }
 }

@@ -24,8 +24,13 @@ export function useResource<T>(load: () => Promise<T>) {
     }
   }
 
-  void reload()
-  return { data, problem, loading, reload }
+  const first: Promise<void> = reload()
+  /** Resolves once the first load has ended (loaded or failed). */
+  function loaded(): Promise<void> {
+    return first
+  }
+
+  return { data, problem, loading, reload, loaded }
 }
 
 /** A loaded resource (useResource's result). */

@@ -20,11 +20,20 @@ export interface RunApi {
   followRun: FollowRun
 }
 
-/** How a run ended, with the reports of the stages that ran. */
+/**
+ * How a run ended, with the reports of the stages that ran and the stage that was running when it
+ * ended (null when it never started: refused, or lost before its first stage).
+ */
 export type RunOutcome =
-  | { status: 'success'; media: MediaOutput; stages: Stages }
-  | { status: 'canceled'; stages: Stages }
-  | { status: FlowProblem['kind']; problem: FlowProblem; stages: Stages }
+  | { status: 'success'; media: MediaOutput; stages: Stages; atStage: StageNumber | null; runId: string }
+  | { status: 'canceled'; stages: Stages; atStage: StageNumber | null; runId: string | null }
+  | {
+      status: FlowProblem['kind']
+      problem: FlowProblem
+      stages: Stages
+      atStage: StageNumber | null
+      runId: string | null
+    }
 
 /** A submitted run as a view remembers it across a page reload. */
 export interface RunRecord<S> {
@@ -50,8 +59,8 @@ export interface RunMemory<S> {
 }
 
 /**
- * The remembered run of `view` in `storage` (sessionStorage in the studio: it lives as long as the
- * tab, survives reloads, and is not shared with other tabs), as JSON under {@link RUN_STORAGE_PREFIX}.
+ * The remembered run of `view` in `storage` (localStorage in the studio: it survives reloads and a
+ * closed tab), as JSON under {@link RUN_STORAGE_PREFIX}.
  *
  * @param isSnapshot checks the stored snapshot's shape.
  */
@@ -82,6 +91,12 @@ export function createRunMemory<S>(
     },
     clear: () => storage.removeItem(key),
   }
+}
+
+/** The stage after the last one with a report (the one running when a finished run ended), or null. */
+function lastStage(stages: Stages): StageNumber | null {
+  for (const n of [4, 3, 2, 1] as const) if (stages[`stage${n}`]) return n === 4 ? 4 : ((n + 1) as StageNumber)
+  return null
 }
 
 /** Where a submitted run is: waiting in the queue or running; `idle` when none is followed. */
@@ -160,7 +175,7 @@ export function useRun<S>(api: RunApi, memory: RunMemory<S>, firstStage: StageNu
   }
 
   function problemOutcome(problem: FlowProblem, reports: Stages): RunOutcome {
-    return { status: problem.kind, problem, stages: reports }
+    return { status: problem.kind, problem, stages: reports, atStage: stage.value, runId: runId.value }
   }
 
   /** Take in one event; returns the outcome when it was the terminal one. */
@@ -186,7 +201,13 @@ export function useRun<S>(api: RunApi, memory: RunMemory<S>, firstStage: StageNu
         stages.value = { ...stages.value, [`stage${event.data.stage}`]: event.data.report }
         return null
       case 'complete':
-        return { status: 'success', media: event.data.media_output, stages: stages.value }
+        return {
+          status: 'success',
+          media: event.data.media_output,
+          stages: stages.value,
+          atStage: stage.value,
+          runId: event.data.media_output.run_id,
+        }
       case 'blocked': {
         const reports = { ...stages.value, ...event.data.stages }
         return problemOutcome(blockedProblem(event.data, reports), reports)
@@ -194,16 +215,20 @@ export function useRun<S>(api: RunApi, memory: RunMemory<S>, firstStage: StageNu
       case 'error':
         return problemOutcome(errorProblem(event.data.error), stages.value)
       case 'canceled':
-        return { status: 'canceled', stages: stages.value }
+        return { status: 'canceled', stages: stages.value, atStage: stage.value, runId: runId.value }
     }
   }
 
   /** The outcome of a finished run's status. */
   function outcomeOf(status: RunStatusResponse): RunOutcome {
+    const atStage = lastStage(status.stages)
     if (status.status === 'success' && status.media_output !== null) {
-      return { status: 'success', media: status.media_output, stages: status.stages }
+      return { status: 'success', media: status.media_output, stages: status.stages, atStage, runId: status.run_id }
     }
-    if (status.status === 'canceled') return { status: 'canceled', stages: status.stages }
+    if (status.status === 'canceled') {
+      return { status: 'canceled', stages: status.stages, atStage, runId: status.run_id }
+    }
+    stage.value = atStage
     if (status.blocked !== null) return problemOutcome(blockedProblem(status.blocked, status.stages), status.stages)
     const error = status.error ?? { code: 'unexpected', message: `The run ended with status ${status.status}.` }
     return problemOutcome(errorProblem(error), status.stages)

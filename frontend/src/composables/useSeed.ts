@@ -49,7 +49,18 @@ export function useSeed(random: () => number = Math.random) {
     seed.value = usedSeed
   }
 
-  return { seed, locked, next, fresh, remember }
+  /**
+   * The learner typed a seed (e.g. a classmate's, to make the same image): use it from now on,
+   * locked, until they unlock it. Values outside 0..SEED_MAX are refused (returns false).
+   */
+  function set(value: number): boolean {
+    if (!Number.isInteger(value) || value < 0 || value > SEED_MAX) return false
+    seed.value = value
+    locked.value = true
+    return true
+  }
+
+  return { seed, locked, next, fresh, remember, set }
 }
 
 export type SeedControl = ReturnType<typeof useSeed>

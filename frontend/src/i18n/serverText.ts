@@ -95,14 +95,27 @@ export function safetyCheckText(
 
 /**
  * A blocked run (HTTP 403 or a queued run's `blocked`): which stage stopped, why (the found terms at
- * the server's level, or the safety model's verdict), and what to do now; `detail` is the server's reason.
+ * the server's level, the safety model's verdict, or the output image check of stage 4), and what to
+ * do now; `detail` is the server's reason.
+ *
+ * @param view the studio mode: its own hint (image mode has rules and a note, not an idea).
  */
-export function blockedText(i18n: ServerTextI18n, block: Omit<BlockedProblem, 'kind'>): ServerText {
+export function blockedText(
+  i18n: ServerTextI18n,
+  block: Omit<BlockedProblem, 'kind'>,
+  view: 'text' | 'image' = 'text',
+): ServerText {
   const { t } = i18n
   const { stage, report } = block
   let why: string
   let note: string | null = null
-  if (block.foundTerms.length > 0) {
+  const hint = stage === 4 ? t('server.blocked.hint4') : t(`${view}.hint${stage}`)
+  if (stage === 4) {
+    why =
+      block.foundTerms.length > 0
+        ? t('server.blocked.termsHere', { terms: block.foundTerms.join(', ') })
+        : t('server.blocked.image')
+  } else if (block.foundTerms.length > 0) {
     const terms = block.foundTerms.join(', ')
     why =
       report === null
@@ -114,7 +127,7 @@ export function blockedText(i18n: ServerTextI18n, block: Omit<BlockedProblem, 'k
     if (verdict === 'unsuitable') note = reasonNote(i18n, llm?.detail)
     why = t(`server.blocked.${verdict ?? 'other'}`)
   }
-  const text = t('server.blocked.stopped', { stage, why, hint: t(`server.blocked.hint${stage}`) })
+  const text = t('server.blocked.stopped', { stage, why, hint })
   return serverText(text, block.reason, note)
 }
 
@@ -178,6 +191,13 @@ function errorValues(
       const field = invalidField(i18n, details)
       return field === null ? null : { field }
     }
+    case 'validation_range': {
+      const field = invalidField(i18n, details)
+      const { min, max } = details
+      return field === null || typeof min !== 'number' || typeof max !== 'number' ? null : { field, min, max }
+    }
+    case 'too_busy':
+      return typeof details.retry_after_s === 'number' ? { seconds: details.retry_after_s } : null
     case 'upload_too_large':
       return typeof details.limit_bytes === 'number' ? { max: formatBytes(details.limit_bytes, language) } : null
     case 'image_too_large': {
@@ -200,11 +220,35 @@ function errorValues(
  */
 export function errorText(i18n: ServerTextI18n, error: Omit<ErrorProblem, 'kind'>): ServerText {
   const { t } = i18n
-  const { code, details } = error
-  const values = errorValues(i18n, code, details)
+  const learner = learnerCode(error)
+  const { details } = learner
+  let { code } = learner
+  let values = errorValues(i18n, code, details)
+  if (values === null && code === 'validation_range') {
+    code = 'validation_error'
+    values = errorValues(i18n, code, details)
+  }
   let text: string
   if (values !== null) text = t(`server.errorWith.${code}`, values)
   else if (Object.hasOwn(de.server.error, code)) text = t(`server.error.${code}`)
   else text = t('server.otherError')
   return serverText(text, error.message)
+}
+
+/**
+ * The sentence key an error is worded with: a full queue (HTTP 429, whatever its code) is `too_busy`
+ * with the server's Retry-After; a refused origin (403) names itself; a 422 that names the allowed
+ * range (`details.min`/`max`) says the range.
+ */
+function learnerCode(error: Omit<ErrorProblem, 'kind'>): { code: string; details: Record<string, unknown> } {
+  const { code, details } = error
+  if (error.httpStatus === 429) {
+    const wait = error.retryAfterS ?? (typeof details.retry_after_s === 'number' ? details.retry_after_s : null)
+    return { code: 'too_busy', details: wait === null ? {} : { retry_after_s: wait } }
+  }
+  if (code.includes('origin')) return { code: 'origin_not_allowed', details }
+  if (code === 'validation_error' && typeof details.min === 'number' && typeof details.max === 'number') {
+    return { code: 'validation_range', details }
+  }
+  return { code, details }
 }

@@ -7,7 +7,7 @@ declare module 'vue-router' {
   }
 }
 
-/** The studio's routes; views load on demand (route-level code splitting). */
+/** The studio's routes; views load on demand (route-level code splitting). A new page adds one entry here. */
 export const router = createRouter({
   history: createWebHistory(import.meta.env.BASE_URL),
   routes: [
@@ -29,6 +29,32 @@ export const router = createRouter({
       name: 'models',
       component: () => import('@/views/ModelsView.vue'),
       meta: { titleKey: 'models.title' },
+    },
+    {
+      path: '/meine-bilder',
+      name: 'gallery',
+      component: () => import('@/views/GalleryView.vue'),
+      meta: { titleKey: 'gallery.title' },
+    },
+    {
+      path: '/meine-bilder/vergleich/:a/:b',
+      name: 'compare',
+      component: () => import('@/views/CompareView.vue'),
+      props: true,
+      meta: { titleKey: 'compare.title' },
+    },
+    {
+      path: '/meine-bilder/:runId',
+      name: 'run',
+      component: () => import('@/views/RunDetailView.vue'),
+      props: true,
+      meta: { titleKey: 'run.title' },
+    },
+    {
+      path: '/lehrkraft',
+      name: 'teacher',
+      component: () => import('@/views/TeacherView.vue'),
+      meta: { titleKey: 'teacher.title' },
     },
     {
       path: '/:pathMatch(.*)*',

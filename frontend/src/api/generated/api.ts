@@ -40,11 +40,15 @@ export interface ApiModels {
   OptimizeResponse: OptimizeResponse
   OutputConfigListResponse: OutputConfigListResponse
   ProgressEvent: ProgressEvent
+  PromptTokensRequest: PromptTokensRequest
+  PromptTokensResponse: PromptTokensResponse
   QueueResponse: QueueResponse
   QueuedEvent: QueuedEvent
   QueuedResponse: QueuedResponse
   RefreshModelsResponse: RefreshModelsResponse
+  RunDetailResponse: RunDetailResponse
   RunInfoResponse: RunInfoResponse
+  RunListResponse: RunListResponse
   RunStatusResponse: RunStatusResponse
   SearchModelsRequest: SearchModelsRequest
   SearchModelsResponse: SearchModelsResponse
@@ -53,6 +57,7 @@ export interface ApiModels {
   StageCompleteEvent: StageCompleteEvent
   StageStartEvent: StageStartEvent
   StartedEvent: StartedEvent
+  TeacherQueueResponse: TeacherQueueResponse
   UnloadModelRequest: UnloadModelRequest
   UnloadModelResponse: UnloadModelResponse
   UpdateModelMetadataRequest: UpdateModelMetadataRequest
@@ -474,6 +479,10 @@ export interface Stage4Report {
    */
   strength?: number | null
   /**
+   * Denoising steps the pipeline really ran: img2img runs about steps * strength, PNDM (SD 1.5's own scheduler) one more than steps, second-order schedulers count each model call; the N of the progress events' 'step k of N'. Null in runs recorded before this field existed.
+   */
+  total_steps?: number | null
+  /**
    * Image width, pixels.
    */
   width: number
@@ -564,6 +573,7 @@ export interface ConfigDetail {
    * text_transformation, image_transformation or direct.
    */
   pipeline: string
+  summary: LocalizedTextOut
 }
 /**
  * A text per language.
@@ -1409,6 +1419,7 @@ export interface GetModelStatusResponse {
  * 200 of GET /api/health.
  */
 export interface HealthResponse {
+  default_model: DefaultModelStatus
   /**
    * Torch device generation runs on (cuda, mps, cpu).
    */
@@ -1430,6 +1441,27 @@ export interface HealthResponse {
    * devserver version.
    */
   version: string
+}
+/**
+ * Whether the default output config's model is loaded (warm): until it is, the first image waits for it.
+ */
+export interface DefaultModelStatus {
+  /**
+   * While not ready: rough seconds until it is (the output config's estimated_load_s minus the time loading has taken so far, at least 1); null when ready.
+   */
+  estimated_wait_s: number | null
+  /**
+   * Its weights are being loaded right now (the server warms it up at start).
+   */
+  loading: boolean
+  /**
+   * The default output config id.
+   */
+  output_config: string
+  /**
+   * Its weights are loaded: an image starts at once.
+   */
+  ready: boolean
 }
 /**
  * Limits clients should validate against before sending.
@@ -2078,6 +2110,89 @@ export interface ProgressEvent {
   ts: number
 }
 /**
+ * POST /api/schema/prompt-tokens: how much of `prompt` the output config's model reads.
+ */
+export interface PromptTokensRequest {
+  /**
+   * Output config id whose model reads it.
+   */
+  output_config: string
+  /**
+   * The stage-3 prompt (what stage 4 receives).
+   */
+  prompt: string
+}
+/**
+ * 200 of POST /api/schema/prompt-tokens (counted with the model's own tokenizers, no weights loaded).
+ */
+export interface PromptTokensResponse {
+  /**
+   * False when the model's tokenizer files are not on this computer.
+   */
+  countable: boolean
+  /**
+   * Per text encoder.
+   */
+  encoders?: EncoderTokens[]
+  /**
+   * Character offset from which no encoder reads anything (the part the model ignores); null when some encoder reads the whole prompt.
+   */
+  ignored_from?: number | null
+  /**
+   * Tokens the first text encoder reads, incl. special tokens.
+   */
+  max_tokens?: number | null
+  /**
+   * Output config id.
+   */
+  output_config: string
+  /**
+   * Length of the prompt in characters (JavaScript counts UTF-16 units: offsets here are Python characters, i.e. code points).
+   */
+  prompt_chars: number
+  /**
+   * Characters every encoder reads (the prompt's start).
+   */
+  read_chars?: number | null
+  /**
+   * Why it cannot be counted (English, for teachers).
+   */
+  reason?: string | null
+  /**
+   * Outcome.
+   */
+  status: 'success'
+  /**
+   * Tokens of the prompt for the first text encoder, including its special tokens.
+   */
+  token_count?: number | null
+  /**
+   * Some encoder does not read the whole prompt.
+   */
+  truncated?: boolean
+}
+/**
+ * One text encoder's view of the prompt (SD 1.x: one CLIP; SDXL: two CLIPs; SD 3: two CLIPs and a T5).
+ */
+export interface EncoderTokens {
+  /**
+   * Tokens the encoder reads, including its special tokens (CLIP: 77 = start + 75 + end; SD 3's T5: 256).
+   */
+  max_tokens: number
+  /**
+   * Characters of the prompt this encoder reads: the prompt's length, or the offset of the first character of the first token it cuts off.
+   */
+  read_chars: number
+  /**
+   * Tokens of the whole prompt, including the special tokens.
+   */
+  token_count: number
+  /**
+   * The tokenizer's folder in the model, e.g. tokenizer, tokenizer_2.
+   */
+  tokenizer: string
+}
+/**
  * 200 of GET /api/queue: running runs, then queued runs in the order they will run.
  */
 export interface QueueResponse {
@@ -2127,9 +2242,9 @@ export interface QueueEntry {
    */
   position: number
   /**
-   * The run's id.
+   * The run's id; null unless the caller may perform admin operations (knowing a run's id is what lets one see and cancel it).
    */
-  run_id: string
+  run_id: string | null
   /**
    * ISO 8601 UTC time started (running only).
    */
@@ -2226,6 +2341,136 @@ export interface RefreshModelsResponse {
    * Models registered now.
    */
   total_count: number
+}
+/**
+ * 200 of GET /api/runs/<run_id>/detail.
+ */
+export interface RunDetailResponse {
+  run: RunDetail
+  /**
+   * Outcome of this request.
+   */
+  status: 'success'
+}
+/**
+ * One run as it was: its inputs, the texts of every stage and the stage reports, for the gallery's
+ * detail view and for restoring the studio ("Weiterarbeiten", reload).
+ */
+export interface RunDetail {
+  /**
+   * The block, when a safety stage stopped the run.
+   */
+  blocked: RunBlock | null
+  /**
+   * Interception config id (the perspective); null for a /generation run.
+   */
+  config: string | null
+  /**
+   * The perspective's name in the run's language, as recorded.
+   */
+  config_name: string | null
+  /**
+   * ISO 8601 UTC creation time.
+   */
+  created_at: string
+  /**
+   * The error record (code, message) of a failed run.
+   */
+  error: {
+    [k: string]: unknown
+  } | null
+  /**
+   * The learner's idea (image mode: the note); null for a /generation run.
+   */
+  idea: string | null
+  /**
+   * image_id of the upload the run started from (uploads expire; input_image_url is the run's own copy).
+   */
+  input_image: string | null
+  /**
+   * The run's own copy of the input photo (img2img), or null.
+   */
+  input_image_url: string | null
+  /**
+   * Stage 2's text (as run, or as the learner edited it).
+   */
+  interception: string | null
+  /**
+   * Language of the run's texts.
+   */
+  language: ('de' | 'en') | null
+  /**
+   * The run's images, oldest first.
+   */
+  media: MediaOutput[]
+  /**
+   * txt2img or img2img (from the last image, or the input image); null for a run without an image that never reached stage 4.
+   */
+  mode: ('txt2img' | 'img2img') | null
+  /**
+   * Stage 3a's text (as optimized, or as the learner edited it).
+   */
+  optimized_prompt: string | null
+  /**
+   * Output config id.
+   */
+  output_config: string | null
+  /**
+   * The generation parameters the request sent (width, height, steps, cfg, negative_prompt, scheduler, strength; only those sent).
+   */
+  parameters: {
+    [k: string]: unknown
+  }
+  /**
+   * The prompt stage 4 received (null before stage 4).
+   */
+  prompt: string | null
+  /**
+   * The rules text the run used (the config's context or the learner's).
+   */
+  rules: string | null
+  /**
+   * Whether the rules were the config's own or written/edited by the learner.
+   */
+  rules_source: ('config' | 'learner') | null
+  /**
+   * The run's id.
+   */
+  run_id: string
+  /**
+   * The server's safety level during the run.
+   */
+  safety_level: 'kids' | 'youth' | 'adult' | 'research'
+  /**
+   * Seed of the latest image.
+   */
+  seed: number | null
+  stages: Stages
+  /**
+   * The run folder's status: success, blocked, error, canceled, in_progress.
+   */
+  status: string
+  /**
+   * Small version of the latest image (WebP), or null.
+   */
+  thumbnail_url: string | null
+}
+/**
+ * Why a run stopped at a safety stage.
+ */
+export interface RunBlock {
+  /**
+   * Terms found.
+   */
+  found_terms?: string[]
+  /**
+   * The server's sentence (English, for teachers).
+   */
+  reason: string
+  /**
+   * The stage that blocked (1, 3, or 4 for the output image check).
+   */
+  stage: number
 }
 /**
  * 200 of GET /api/media/info/<run_id>: metadata.json plus status.
@@ -2371,6 +2616,104 @@ export interface RunMedia {
    * Width in pixels.
    */
   width: number
+}
+/**
+ * 200 of GET /api/runs?ids=... (and of the teacher's GET /api/teacher/runs): newest first, paged.
+ */
+export interface RunListResponse {
+  /**
+   * Requested ids with no run folder on this server (deleted, or never created: a run that was refused before it started); the browser may forget them.
+   */
+  missing: string[]
+  /**
+   * This page, 1-based.
+   */
+  page: number
+  /**
+   * Runs per page.
+   */
+  per_page: number
+  /**
+   * This page's runs, newest first.
+   */
+  runs: RunSummary[]
+  /**
+   * Outcome.
+   */
+  status: 'success'
+  /**
+   * Runs found in all pages.
+   */
+  total: number
+}
+/**
+ * One run as the gallery lists it, read from its folder (metadata.json and its text files).
+ */
+export interface RunSummary {
+  /**
+   * The block, when a safety stage stopped the run.
+   */
+  blocked: RunBlock | null
+  /**
+   * Interception config id (the perspective); null for a /generation run.
+   */
+  config: string | null
+  /**
+   * The perspective's name in the run's language, as recorded.
+   */
+  config_name: string | null
+  /**
+   * ISO 8601 UTC creation time.
+   */
+  created_at: string
+  /**
+   * The learner's idea (image mode: the note); null for a /generation run.
+   */
+  idea: string | null
+  /**
+   * The run's own copy of the input photo (img2img), or null.
+   */
+  input_image_url: string | null
+  /**
+   * Language of the run's texts.
+   */
+  language: ('de' | 'en') | null
+  /**
+   * The run's images, oldest first.
+   */
+  media: MediaOutput[]
+  /**
+   * txt2img or img2img (from the last image, or the input image); null for a run without an image that never reached stage 4.
+   */
+  mode: ('txt2img' | 'img2img') | null
+  /**
+   * Output config id.
+   */
+  output_config: string | null
+  /**
+   * The prompt stage 4 received (null before stage 4).
+   */
+  prompt: string | null
+  /**
+   * Whether the rules were the config's own or written/edited by the learner.
+   */
+  rules_source: ('config' | 'learner') | null
+  /**
+   * The run's id.
+   */
+  run_id: string
+  /**
+   * Seed of the latest image.
+   */
+  seed: number | null
+  /**
+   * The run folder's status: success, blocked, error, canceled, in_progress.
+   */
+  status: string
+  /**
+   * Small version of the latest image (WebP), or null.
+   */
+  thumbnail_url: string | null
 }
 /**
  * 200 of GET /api/runs/<run_id> (and of POST .../cancel): a queued run's state, stages so far, result.
@@ -2673,6 +3016,80 @@ export interface StartedEvent {
    * Time spent in the queue, in milliseconds.
    */
   waited_ms: number
+}
+/**
+ * 200 of GET /api/teacher/queue.
+ */
+export interface TeacherQueueResponse {
+  /**
+   * Runs the server works on at the same time.
+   */
+  concurrency: number
+  /**
+   * Running runs, then queued ones by position.
+   */
+  jobs: TeacherQueueEntry[]
+  /**
+   * How many runs wait.
+   */
+  queued: number
+  /**
+   * How many runs are running.
+   */
+  running: number
+  /**
+   * Outcome of this request.
+   */
+  status: 'success'
+}
+/**
+ * A running or waiting run, with what it is about (the teacher sees learners' texts; learners never do).
+ */
+export interface TeacherQueueEntry {
+  /**
+   * A cancel was requested while running.
+   */
+  cancel_requested: boolean
+  /**
+   * Interception config id of an execute run.
+   */
+  config: string | null
+  /**
+   * ISO 8601 UTC time queued.
+   */
+  created_at: string
+  /**
+   * The run transforms an uploaded photo (img2img).
+   */
+  image_mode: boolean
+  /**
+   * execute (stages 1-4) or generation (stages 3c-4).
+   */
+  kind: 'execute' | 'generation' | 'model_benchmark' | 'model_optimize' | 'model_load'
+  /**
+   * Output config id, when the request named one.
+   */
+  output_config: string | null
+  /**
+   * 0 = running, 1.. = place in the queue (1 = next).
+   */
+  position: number
+  /**
+   * The run's id.
+   */
+  run_id: string
+  /**
+   * ISO 8601 UTC time started (running only).
+   */
+  started_at: string | null
+  /**
+   * running or queued.
+   */
+  status: 'queued' | 'running'
+  /**
+   * The idea (execute) or the prompt (generation), as sent.
+   */
+  text: string
 }
 /**
  * POST /api/models/<id>/unload (admin) / worker action unload_model.

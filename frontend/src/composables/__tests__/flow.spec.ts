@@ -83,7 +83,14 @@ describe('toFlowProblem', () => {
     {
       id: 'api_error_with_details',
       cause: new ApiError(413, 'upload_too_large', 'too large', { limit_bytes: 10 }),
-      problem: { kind: 'error', code: 'upload_too_large', message: 'too large', details: { limit_bytes: 10 } },
+      problem: {
+        kind: 'error',
+        code: 'upload_too_large',
+        message: 'too large',
+        details: { limit_bytes: 10 },
+        httpStatus: 413,
+        retryAfterS: null,
+      },
     },
     {
       id: 'other_error',

@@ -115,7 +115,7 @@ describe('useImageUpload', () => {
     const { upload } = setup(() => Promise.reject(refusal))
     await upload.select(file('fake.png', 'image/png', 1000))
     expect(upload.status.value).toBe('failed')
-    expect(upload.failure.value).toEqual({
+    expect(upload.failure.value).toMatchObject({
       kind: 'error',
       code: 'unsupported_media_type',
       message: refusal.message,

@@ -186,11 +186,11 @@ describe('blockedText', () => {
         run: (i18n) => blockedText(i18n, block(1, ['gore'], stage('youth', 'blocked', ['gore']))),
         de: said(
           'Stufe 1 hat angehalten: Diese Wörter sind auf der Sicherheitsstufe Jugendliche nicht erlaubt: gore. ' +
-            'Ändere deine Idee und versuch es noch einmal.',
+            'Ändere den Text, in dem das Wort steht (Idee, Regeln oder deine Texte in Stufe 2 und 3), und versuch es noch einmal.',
           TERMS_REASON,
         ),
         en: said(
-          'Stage 1 stopped: These words are not allowed at safety level youth: gore. Change your idea and try again.',
+          'Stage 1 stopped: These words are not allowed at safety level youth: gore. Change the text the word is in (idea, rules, or your texts in stages 2 and 3) and try again.',
           TERMS_REASON,
         ),
       },
@@ -212,11 +212,11 @@ describe('blockedText', () => {
         id: 'terms_without_a_report',
         run: (i18n) => blockedText(i18n, block(1, ['gore'], null)),
         de: said(
-          'Stufe 1 hat angehalten: Diese Wörter sind hier nicht erlaubt: gore. Ändere deine Idee und versuch es noch einmal.',
+          'Stufe 1 hat angehalten: Diese Wörter sind hier nicht erlaubt: gore. Ändere den Text, in dem das Wort steht (Idee, Regeln oder deine Texte in Stufe 2 und 3), und versuch es noch einmal.',
           TERMS_REASON,
         ),
         en: said(
-          'Stage 1 stopped: These words are not allowed here: gore. Change your idea and try again.',
+          'Stage 1 stopped: These words are not allowed here: gore. Change the text the word is in (idea, rules, or your texts in stages 2 and 3) and try again.',
           TERMS_REASON,
         ),
       },
@@ -225,12 +225,12 @@ describe('blockedText', () => {
         run: (i18n) => blockedText(i18n, block(1, [], judged('unsafe', 'violent content'))),
         de: said(
           'Stufe 1 hat angehalten: Das Prüfmodell hält deinen Text für nicht passend. ' +
-            'Ändere deine Idee und versuch es noch einmal.',
+            'Ändere den Text, in dem das Wort steht (Idee, Regeln oder deine Texte in Stufe 2 und 3), und versuch es noch einmal.',
           TERMS_REASON,
           'Begründung des Prüfmodells: „violent content“',
         ),
         en: said(
-          'Stage 1 stopped: The checking model finds your text unsuitable. Change your idea and try again.',
+          'Stage 1 stopped: The checking model finds your text unsuitable. Change the text the word is in (idea, rules, or your texts in stages 2 and 3) and try again.',
           TERMS_REASON,
           'The checking model’s reason: “violent content”',
         ),
@@ -250,15 +250,42 @@ describe('blockedText', () => {
         ),
       },
       {
+        id: 'image_mode_names_rules_and_note',
+        run: (i18n) => blockedText(i18n, block(1, ['gore'], stage('youth', 'blocked', ['gore'])), 'image'),
+        de: said(
+          'Stufe 1 hat angehalten: Diese Wörter sind auf der Sicherheitsstufe Jugendliche nicht erlaubt: gore. ' +
+            'Ändere deine Regeln oder deine Notiz und versuch es noch einmal.',
+          TERMS_REASON,
+        ),
+        en: said(
+          'Stage 1 stopped: These words are not allowed at safety level youth: gore. Change your rules or your note and try again.',
+          TERMS_REASON,
+        ),
+      },
+      {
+        id: 'output_image_check_at_stage4',
+        run: (i18n) => blockedText(i18n, { stage: 4, reason: TERMS_REASON, foundTerms: [], report: null }),
+        de: said(
+          'Stufe 4 hat angehalten: Die Bildprüfung hat das fertige Bild nicht durchgelassen, darum wird es nicht ' +
+            'gezeigt. Ändere deine Idee, die Regeln oder den Prompt und versuch es noch einmal.',
+          TERMS_REASON,
+        ),
+        en: said(
+          'Stage 4 stopped: The image check did not let the finished image through, so it is not shown. ' +
+            'Change your idea, the rules or the prompt and try again.',
+          TERMS_REASON,
+        ),
+      },
+      {
         id: 'no_terms_no_llm_check',
         run: (i18n) => blockedText(i18n, block(1, [], null)),
         de: said(
           'Stufe 1 hat angehalten: Die Sicherheitsprüfung hat deinen Text nicht durchgelassen. ' +
-            'Ändere deine Idee und versuch es noch einmal.',
+            'Ändere den Text, in dem das Wort steht (Idee, Regeln oder deine Texte in Stufe 2 und 3), und versuch es noch einmal.',
           TERMS_REASON,
         ),
         en: said(
-          'Stage 1 stopped: The safety check did not let your text through. Change your idea and try again.',
+          'Stage 1 stopped: The safety check did not let your text through. Change the text the word is in (idea, rules, or your texts in stages 2 and 3) and try again.',
           TERMS_REASON,
         ),
       },
@@ -501,8 +528,8 @@ describe('errorText', () => {
         'upload_not_found',
         'upload_not_found',
         {},
-        'Das hochgeladene Bild ist nicht mehr da. Lade es bitte noch einmal hoch.',
-        'The uploaded image is gone. Please upload it again.',
+        'Das hochgeladene Foto ist nicht mehr da. Lade es bitte noch einmal hoch.',
+        'The uploaded photo is gone. Please upload it again.',
       ),
       error(
         'run_not_found',
@@ -585,9 +612,48 @@ describe('errorText', () => {
         'network_error',
         'network_error',
         {},
-        'Der Server ist gerade nicht erreichbar. Läuft devserver?',
-        'The server cannot be reached right now. Is devserver running?',
+        'Der Server antwortet gerade nicht. Frag deine Lehrkraft.',
+        'The server is not answering right now. Ask your teacher.',
       ),
+      error(
+        'validation_error_names_the_range',
+        'validation_error',
+        { field: 'parameters.steps', value: 80, min: 1, max: 50 },
+        '„Schritte“ passt nicht: Erlaubt sind 1 bis 50.',
+        '“Steps” is not right: allowed are 1 to 50.',
+      ),
+      error(
+        'origin_refused',
+        'origin_not_allowed',
+        { origin: 'http://evil.example' },
+        'Diese Seite darf den Server nicht benutzen. Frag deine Lehrkraft.',
+        'This page may not use the server. Ask your teacher.',
+      ),
+      {
+        id: 'queue_full_429_with_retry_after',
+        run: (i18n) =>
+          errorText(i18n, { code: 'queue_full', message: MESSAGE, details: {}, httpStatus: 429, retryAfterS: 20 }),
+        de: said(
+          'Gerade wollen sehr viele gleichzeitig Bilder machen. Warte etwa 20 s und versuch es dann noch einmal.',
+          MESSAGE,
+        ),
+        en: said(
+          'Very many people want to make images at the same time right now. Wait about 20 s and try again.',
+          MESSAGE,
+        ),
+      },
+      {
+        id: 'queue_full_429_without_retry_after',
+        run: (i18n) => errorText(i18n, { code: 'too_many_requests', message: MESSAGE, details: {}, httpStatus: 429 }),
+        de: said(
+          'Gerade wollen sehr viele gleichzeitig Bilder machen. Warte kurz und versuch es dann noch einmal.',
+          MESSAGE,
+        ),
+        en: said(
+          'Very many people want to make images at the same time right now. Wait a moment and try again.',
+          MESSAGE,
+        ),
+      },
       error(
         'interrupted',
         'interrupted',
