@@ -155,6 +155,11 @@ class SafetyStage(_Response):
     level: SafetyLevel = Field(description="Server safety level the checks used.")
     checks: list[FilterCheck] = Field(description="The checks in the order they ran.")
     found_terms: list[str] = Field(default_factory=list, description="All terms found, in order.")
+    found_in: list[str] = Field(
+        default_factory=list,
+        description="Request fields whose text contained found terms, e.g. input_text, context_prompt, "
+        "interception_result, optimized_prompt, prompt, parameters.negative_prompt.",
+    )
     reason: str | None = Field(None, description="Why it blocked (None when passed).")
     duration_ms: int = Field(0, ge=0, description="Stage time, in milliseconds.")
 

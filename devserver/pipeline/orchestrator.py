@@ -47,11 +47,11 @@ from devserver.generation.png import encode_png, format_parameters
 from devserver.llm.base import LlmBackend
 from devserver.pipeline.loader import SchemaRegistry
 from devserver.pipeline.placeholders import render
+from devserver.pipeline.safety_gate import ClientTexts, SafetyGate
 from devserver.pipeline.stages import (
     SafetyContext,
     run_interception,
     run_optimization,
-    run_safety,
     run_translation,
 )
 from devserver.safety.filters import SafetyFilter
@@ -112,6 +112,11 @@ def model_ref(output_config: OutputConfig) -> ModelRef:
                     hub_id=src.hub_id, single_file=src.single_file)
 
 
+def _client_negative_prompt(params: GenerationParameters | None) -> str | None:
+    """The negative prompt the client sent (None when it kept the output config's default)."""
+    return params.negative_prompt if params is not None else None
+
+
 def _ms_since(start: float) -> int:
     return int((time.perf_counter() - start) * 1000)
 
@@ -129,6 +134,8 @@ class Orchestrator:
         self.uploads = uploads
         self.safety_ctx = SafetyContext(filter=safety, llm=llm, registry=registry,
                                         llm_check=settings.llm_safety_check)
+        self.gate = SafetyGate(self.safety_ctx)
+        """The one safety entry point (stages 1 and 3c) for every client text; see devserver.pipeline.safety_gate."""
 
     # ----------------------------------------------------------------------------- public API
     def execute(self, req: ExecuteRequest, *, run_id: str | None = None,
@@ -161,15 +168,20 @@ class Orchestrator:
             with self._recording_failures(run):
                 self._record_inputs(run, resolved, req.input_text, req.language, req.input_image)
                 # 3. stage 1: safety on everything the learner wrote
-                learner_texts = [req.input_text, resolved.rules if resolved.rules_from_learner else "",
-                                 req.interception_result or "", req.optimized_prompt or ""]
+                negative = _client_negative_prompt(req.parameters)
+                learner_texts = [("input_text", req.input_text),
+                                 ("context_prompt", resolved.rules if resolved.rules_from_learner else None),
+                                 ("interception_result", req.interception_result),
+                                 ("optimized_prompt", req.optimized_prompt),
+                                 ("parameters.negative_prompt", negative)]
                 stages.stage1 = self._safety_stage(run, 1, learner_texts, stages, observer)
                 # 4. stage 2: interception (or the learner's edited result, or skipped)
                 stages.stage2 = self._interception_stage(run, resolved, req.input_text, req.language,
                                                          req.interception_result, observer)
                 # 5. stage 3: optimization, translation, safety re-check
                 stages.stage3 = self._pre_output_stage(run, stages, stages.stage2.output, output_config,
-                                                       req.language, req.optimized_prompt, observer)
+                                                       req.language, req.optimized_prompt, observer,
+                                                       negative_prompt=negative)
                 # 6. stage 4: generation
                 media, stages.stage4 = self._generation_stage(run, stages, output_config, gen_request, observer)
                 run.update(status="success")
@@ -196,7 +208,8 @@ class Orchestrator:
         try:
             with self._recording_failures(run):
                 self._record_inputs(run, resolved, req.input_text, req.language, None)
-                learner_texts = [req.input_text, resolved.rules if resolved.rules_from_learner else ""]
+                learner_texts = [("input_text", req.input_text),
+                                 ("context_prompt", resolved.rules if resolved.rules_from_learner else None)]
                 stages.stage1 = self._safety_stage(run, 1, learner_texts, stages, _NULL_OBSERVER)
                 stages.stage2 = self._interception_stage(run, resolved, req.input_text, req.language, None,
                                                          _NULL_OBSERVER)
@@ -221,7 +234,7 @@ class Orchestrator:
                 run.update(output_config=output_config.id)
                 if req.run_id is None or run.latest_text("interception") != req.prompt:
                     run.add_text("optimization_input", req.prompt)
-                safety = self._check(3, [req.prompt])
+                safety = self.gate.stage3([("prompt", req.prompt)])
                 if safety.status == "blocked":
                     run.add_json("safety_stage3", safety.model_dump(mode="json"))
                     stages.stage3 = Stage3Report(safety=safety, prompt=req.prompt)
@@ -261,7 +274,8 @@ class Orchestrator:
                     run.add_bytes("input_image", "png", self.uploads.path_for(req.input_image).read_bytes())
                 edited = TextStep(status="edited", output=req.prompt, detail="prompt given to /generation")
                 stages.stage3 = self._pre_output_stage(run, stages, req.prompt, output_config, req.language,
-                                                       req.prompt, observer, optimization=edited)
+                                                       req.prompt, observer, optimization=edited,
+                                                       negative_prompt=_client_negative_prompt(req.parameters))
                 media, stages.stage4 = self._generation_stage(run, stages, output_config, gen_request, observer)
                 run.update(status="success")
         except _Blocked as blocked:
@@ -362,13 +376,10 @@ class Orchestrator:
         if input_image is not None:
             run.add_bytes("input_image", "png", self.uploads.path_for(input_image).read_bytes())
 
-    def _check(self, stage: int, texts: list[str]) -> SafetyStage:
-        return run_safety(stage, "\n".join(t for t in texts if t.strip()), self.safety_ctx)
-
-    def _safety_stage(self, run: Run, stage: int, texts: list[str], stages: Stages,
+    def _safety_stage(self, run: Run, stage: int, texts: ClientTexts, stages: Stages,
                       observer: RunObserver) -> SafetyStage:
         observer.stage_start(stage, STAGE_NAMES[stage])
-        report = self._check(stage, texts)
+        report = self.gate.check(stage, texts)
         run.add_json(f"safety_stage{stage}", report.model_dump(mode="json"))
         if report.status == "blocked":
             if stage == 1:
@@ -400,7 +411,7 @@ class Orchestrator:
 
     def _pre_output_stage(self, run: Run, stages: Stages, text: str, output_config: OutputConfig, language: str,
                           edited: str | None, observer: RunObserver,
-                          optimization: TextStep | None = None) -> Stage3Report:
+                          optimization: TextStep | None = None, *, negative_prompt: str | None = None) -> Stage3Report:
         observer.stage_start(3, STAGE_NAMES[3])
         if optimization is None:
             if edited is not None:
@@ -417,7 +428,7 @@ class Orchestrator:
         if translation.status == "done":
             run.add_text("translation", translation.output)
             run.update(backends={"stage3_translation": {"backend": translation.backend, "model": translation.model}})
-        safety = self._check(3, [translation.output])
+        safety = self.gate.stage3([("prompt", translation.output), ("parameters.negative_prompt", negative_prompt)])
         run.add_json("safety_stage3", safety.model_dump(mode="json"))
         report = Stage3Report(optimization=optimization, translation=translation, safety=safety,
                               prompt=translation.output)

@@ -260,7 +260,8 @@ def _compile(model: FilterFile, rel: str) -> _CompiledList:
     exact_only = set(model.match.exact_only)
     for index, term in enumerate(model.match.exact_only):
         if term not in listed:
-            raise SchemaFileError(rel, f"match.exact_only.{index}", f"{term!r} is not one of terms (write it exactly as there)")
+            raise SchemaFileError(rel, f"match.exact_only.{index}",
+                                  f"{term!r} is not one of terms (write it exactly as there)")
     # 1. terms
     seen: dict[tuple[str, str], str] = {}
     for language, index, term in model.terms.indexed():
@@ -314,7 +315,8 @@ def _compile(model: FilterFile, rel: str) -> _CompiledList:
     for index, rule in enumerate(model.match.separable_verbs):
         where = f"match.separable_verbs.{index}"
         if rule.term not in model.terms.de:
-            raise SchemaFileError(rel, f"{where}.term", f"{rule.term!r} is not one of terms.de (write it exactly as there)")
+            raise SchemaFileError(rel, f"{where}.term",
+                                  f"{rule.term!r} is not one of terms.de (write it exactly as there)")
         for knob in ("particle", "forms", "between"):
             values = getattr(rule, knob)
             for value in values if isinstance(values, list) else [values]:

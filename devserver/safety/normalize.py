@@ -286,7 +286,8 @@ def joined_runs(cleaned: str, tokens: list[Token]) -> list[tuple[int, int, bool]
             if not between or len(between) > JOIN_MAX_GAP or not set(between) <= SEPARATORS:
                 break
             tight = tight and not any(ch.isspace() for ch in between)
-            if not tight and (last - first == 2 or min(len(tokens[first].raw), len(tokens[last].raw)) < JOIN_MIN_SPACED):
+            shortest = min(len(tokens[first].raw), len(tokens[last].raw))
+            if not tight and (last - first == 2 or shortest < JOIN_MIN_SPACED):
                 break
             groups.append((first, last, tight))
     return groups

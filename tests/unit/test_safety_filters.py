@@ -61,7 +61,8 @@ def test_shipped_lists_per_level(level: str) -> None:
 
 def test_levels_select_lists(tmp_path: Path) -> None:
     write(tmp_path, valid_file("weapons", ["kids", "youth"]))
-    write(tmp_path, {"name": "minors", "description": "x", "source": "Written for this test.", "levels": ["kids", "youth", "adult", "research"],
+    write(tmp_path, {"name": "minors", "description": "x", "source": "Written for this test.",
+                     "levels": ["kids", "youth", "adult", "research"],
                      "terms": {"en": ["csam"]}})
     kids = SafetyFilter.load(tmp_path, "kids")
     adult = SafetyFilter.load(tmp_path, "adult")
@@ -253,7 +254,8 @@ def test_matching_rules(small: SafetyFilter, text: str, expected: list[str]) -> 
 
 
 def test_near_rule(tmp_path: Path) -> None:
-    write(tmp_path, {"name": "pairs", "description": "x", "source": "Written for this test.", "levels": ["adult"], "terms": {},
+    write(tmp_path, {"name": "pairs", "description": "x", "source": "Written for this test.", "levels": ["adult"],
+                     "terms": {},
                      "match": {"near": {"window": 2, "first": {"en": ["child"]}, "second": {"en": ["naked"]}},
                                "allow": {"en": ["naked eye"]}}})
     safety = SafetyFilter.load(tmp_path, "adult")

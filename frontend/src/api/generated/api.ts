@@ -104,6 +104,10 @@ export interface SafetyStage {
    */
   duration_ms?: number
   /**
+   * Request fields whose text contained found terms, e.g. input_text, context_prompt, interception_result, optimized_prompt, prompt, parameters.negative_prompt.
+   */
+  found_in?: string[]
+  /**
    * All terms found, in order.
    */
   found_terms?: string[]
