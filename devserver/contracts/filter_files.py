@@ -113,8 +113,9 @@ class MatchOptions(_Strict):
     near: NearRule | None = Field(None, description="Optional co-occurrence rule, see NearRule.")
     exact_only: list[Term] = Field(
         default_factory=list,
-        description="Terms of this list (as written in terms) that are never matched fuzzily, because a real word "
-                    "lies within the fuzzy distance ('strangle' ~ 'strange', 'verblutet' ~ 'verblüht').",
+        description="Terms of this list (as written in terms) matched exactly only (no fuzzy ratio, sound key or "
+                    "swapped letters), because a real word lies that close ('strangle' ~ 'strange', 'verblutet' ~ "
+                    "'verblüht', 'abgehackt' ~ 'abgehakt').",
     )
     separable_verbs: list[SeparableVerb] = Field(
         default_factory=list, description="German separable verbs matched across the sentence, see SeparableVerb.")

@@ -229,11 +229,18 @@ class _CompiledList:
     near_window: int | None = None
 
 
+PARTICIPLE_ENDINGS = ("e", "en", "er", "es", "em")
+"""Adjective endings of German participles ("geköpft" -> "geköpfter König", "verblutete")."""
+
+
 def _form_keys(form: str, language: str) -> set[str]:
-    """Words a normalised term form matches exactly: itself, "-s", and "-n" for German forms ending in "e"."""
+    """Words a normalised term form matches exactly: itself, "-s", "-n" for German forms ending in "e", and the
+    adjective endings -e, -en, -er, -es, -em for German words of 6+ letters ending in "t" (participles)."""
     keys = {form, form + "s"}
     if language == "de" and form.endswith("e"):
         keys.add(form + "n")
+    if language == "de" and form.endswith("t") and len(form) >= 6:
+        keys.update(form + ending for ending in PARTICIPLE_ENDINGS)
     return keys
 
 
@@ -285,7 +292,7 @@ def _compile(model: FilterFile, rel: str) -> _CompiledList:
             compiled.exact += [(key_form, entry) for key_form in _form_keys(form, language)]
             if fuzzy_threshold(len(form)) is not None and term not in exact_only:
                 compiled.fuzzy.append((form, entry))
-        if len(words) == 1:
+        if len(words) == 1 and term not in exact_only:
             for form in term_forms(term):
                 near = {sound_key(form)} - {form} if len(form) >= SOUND_MIN_LENGTH else set()
                 near |= interior_swaps(form) if len(form) in SWAP_LENGTHS and form.isalpha() else set()

@@ -73,6 +73,8 @@ def lookalike_table() -> dict[int, str]:
     for char, entries in data.items():
         if len(char) != 1 or char.isascii() or not unicodedata.category(char).startswith("L"):
             continue
+        if unicodedata.normalize("NFD", char) != char:
+            continue  # accented letters ("Ö", confusable with "Ő") are folded by fold(): umlauts transliterated
         for entry in entries:
             plain = "".join(ch for ch in unicodedata.normalize("NFD", entry["c"]) if not unicodedata.combining(ch))
             if plain.isascii() and plain.isalpha() and 1 <= len(plain) <= 2:
