@@ -256,14 +256,13 @@ class HttpChatBackend(LlmBackend):
             self._raise(LlmTimeoutError, request, f"did not answer within the timeout of {self.timeout_s:g} s",
                         exc=exc, timeout_s=self.timeout_s)
         except requests.exceptions.RequestException as exc:
-            reason = str(_root_cause(exc))
-            self._raise(LlmUnavailableError, request, f"cannot be reached ({reason})", exc=exc, reason=reason)
+            self._raise(LlmUnavailableError, request, "cannot be reached", exc=exc,
+                        exception_type=type(_root_cause(exc)).__name__)
         # 2. check the status
         if not 200 <= response.status_code < 300:
-            server_message = _server_error_message(response)
-            self._raise(LlmResponseError, request,
-                        f"answered HTTP {response.status_code}: {server_message}",
-                        status_code=response.status_code, server_message=server_message)
+            log.warning("llm %s answered HTTP %d: %s", self.name, response.status_code, _server_error_message(response))
+            self._raise(LlmResponseError, request, f"answered HTTP {response.status_code}",
+                        status_code=response.status_code)
         # 3. parse and extract the answer
         try:
             body = response.json()
@@ -295,8 +294,10 @@ class HttpChatBackend(LlmBackend):
 
     def _raise(self, error: type[ApiError], request: LlmRequest, problem: str, *, exc: BaseException | None = None,
                **details: Any) -> NoReturn:
-        """Log and raise `error` with a message naming backend, URL and model (never the texts)."""
-        message = f"The {self.label} server at {self.url} (model {self.model!r}) {problem}."
-        log.warning("llm %s purpose=%s failed: %s", self.name, request.purpose, message)
-        raise error(message, details={"backend": self.name, "url": self.url, "model": self.model,
-                                      "purpose": request.purpose, **details}) from exc
+        """Log and raise `error` with a message naming backend and model (never the texts, the URL or the
+        exception's text: those go to the log only; details carry ``exception_type`` at most)."""
+        message = f"The {self.label} server (model {self.model!r}) {problem}."
+        log.warning("llm %s at %s purpose=%s failed: %s%s", self.name, self.url, request.purpose, message,
+                    f" ({exc!r})" if exc is not None else "")
+        raise error(message, details={"backend": self.name, "model": self.model, "purpose": request.purpose,
+                                      **details}) from exc
