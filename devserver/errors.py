@@ -209,15 +209,23 @@ MAX_LISTED_ERRORS = 10
 
 
 def excerpt(value: str, limit: int = EXCERPT_CHARS) -> str:
-    """A short, escaped excerpt of a client's text for an error: at most `limit` characters, then "…";
-    control characters, lone surrogates and other unprintable characters are written as ``\\uXXXX``.
+    """A short, escaped excerpt of a client's text for an error: at most `limit` characters (after escaping),
+    then "…" if cut; control characters, lone surrogates and other unprintable characters are written as
+    ``\\uXXXX``.
 
     Example: ``excerpt("a" * 1000, 5)`` -> ``"aaaaa…"``.
     """
-    cut = value[:limit]
-    escaped = "".join(ch if ch.isprintable() and not 0xD800 <= ord(ch) <= 0xDFFF else f"\\u{ord(ch):04x}"
-                      for ch in cut)
-    return escaped + ("…" if len(value) > limit else "")
+    out: list[str] = []
+    length = 0
+    for index, ch in enumerate(value):
+        piece = ch if ch.isprintable() and not 0xD800 <= ord(ch) <= 0xDFFF else f"\\u{ord(ch):04x}"
+        if length + len(piece) > limit:
+            return "".join(out) + "…"
+        out.append(piece)
+        length += len(piece)
+        if index >= limit:
+            break
+    return "".join(out) + ("…" if len(value) > len(out) else "")
 
 
 def _field(loc: Any) -> str:
