@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None, *, start_queue: bool = True, **
     from flask_cors import CORS
 
     from devserver.api import health, media, queue, runs, schema, ws
+    from devserver.api.security import register_security
     from devserver.errors import register_error_handlers
     from devserver.services import build_services
     from devserver.settings import Settings
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, *, start_queue: bool = True, **
     app.config["SOCK_SERVER_OPTIONS"] = ws.server_options(settings)
     CORS(app, resources={r"/api/*": {"origins": settings.cors_origins}})
     register_error_handlers(app)
+    register_security(app, settings.cors_origins)
     for blueprint in (health.bp, media.bp, schema.bp, runs.bp, queue.bp, ws.bp):
         app.register_blueprint(blueprint)
     register_spa(app, settings.frontend_dist)

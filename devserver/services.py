@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 from devserver.generation.backend import DiffusersBackend
 from devserver.jobs.events import EventBus
+from devserver.jobs.limits import QueueCap
 from devserver.jobs.queue import JobQueue
+from devserver.jobs.retention import EventCompactor
 from devserver.jobs.store import JobStore
 from devserver.llm.base import LlmBackend
 from devserver.llm.factory import build_llm_backend
@@ -63,8 +65,11 @@ def build_services(settings: Settings, *, generation_backend: DiffusersBackend |
     uploads.purge_expired()
     orchestrator = Orchestrator(settings=settings, registry=registry, safety=safety, llm=llm,
                                 generation=generation, recorder=recorder, uploads=uploads)
-    queue = JobQueue(bus=EventBus(JobStore(settings.exports_dir / "queue.sqlite3")), orchestrator=orchestrator,
-                     recorder=recorder, concurrency=settings.queue_concurrency)
+    store = JobStore(settings.exports_dir / "queue.sqlite3")
+    queue = JobQueue(bus=EventBus(store), orchestrator=orchestrator, recorder=recorder,
+                     concurrency=settings.queue_concurrency,
+                     cap=QueueCap(max_total=settings.queue_max_jobs, max_per_client=settings.queue_max_jobs_per_client),
+                     compactor=EventCompactor(store, settings.event_retention_hours))
     return Services(settings=settings, registry=registry, safety=safety, llm=llm, generation=generation,
                     recorder=recorder, uploads=uploads, orchestrator=orchestrator, queue=queue)
 

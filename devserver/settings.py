@@ -115,6 +115,18 @@ class Settings(BaseSettings):
     )
     sse_heartbeat_s: float = Field(15.0, gt=0, le=300, description="Seconds between SSE/WebSocket heartbeats.")
 
+    # --- issue 7: limits, retention and the output image check
+    queue_max_jobs: int = Field(
+        120, ge=1, le=100_000,
+        description="Most runs waiting or running at once (a class of 30 with 4 runs each); more get 429.")
+    queue_max_jobs_per_client: int = Field(
+        20, ge=1, le=100_000,
+        description="Most runs waiting or running per client address (one learner's browser, one script).")
+    event_retention_hours: float | None = Field(
+        24.0, ge=0,
+        description="Finished runs keep their per-step progress events this long (stage and terminal events and "
+        "the last progress stay); 0 compacts at once, unset (null) keeps everything.")
+
     @field_validator("cors_origins")
     @classmethod
     def _no_wildcard(cls, origins: list[str]) -> list[str]:

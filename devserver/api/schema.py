@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, request
 
 from devserver.api._io import parse_json, respond
 from devserver.contracts.api import (
@@ -66,7 +66,7 @@ def execute():  # type: ignore[no-untyped-def]
     """Stages 1-4 in one call; with ``"async": true`` validated, queued and answered 202 at once."""
     req = parse_json(ExecuteRequest)
     if req.async_:
-        return respond(get_services().queue.submit(req), 202)
+        return respond(get_services().queue.submit(req, client=request.remote_addr), 202)
     return respond(get_services().orchestrator.execute(req))
 
 
@@ -87,5 +87,5 @@ def generation():  # type: ignore[no-untyped-def]
     """Stages 3b, 3c and 4 on a final prompt; with ``"async": true`` validated, queued and answered 202 at once."""
     req = parse_json(GenerationRequestBody)
     if req.async_:
-        return respond(get_services().queue.submit(req), 202)
+        return respond(get_services().queue.submit(req, client=request.remote_addr), 202)
     return respond(get_services().orchestrator.generate(req))

@@ -280,9 +280,11 @@ class BlockedResponse(_Response):
     """403: a safety stage blocked the run; nothing later ran, nothing was generated."""
 
     status: Literal["blocked"] = Field(description="Outcome.")
-    stage: Literal[1, 3] = Field(description="The stage that blocked.")
+    stage: Literal[1, 3, 4] = Field(
+        description="The stage that blocked: 1 and 3 the text checks, 4 the output image check (stage 4b; the "
+        "image was neither kept nor served).")
     reason: str = Field(description="Human sentence naming why.")
-    found_terms: list[str] = Field(description="Terms found (may be empty for an LLM verdict).")
+    found_terms: list[str] = Field(description="Terms found (may be empty for an LLM or image verdict).")
     run_id: str = Field(description="The run's id; its folder records the block.")
     stages: Stages = Field(description="Reports of the stages that ran.")
 

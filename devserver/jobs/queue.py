@@ -55,6 +55,8 @@ from devserver.errors import (
     RunNotFoundError,
 )
 from devserver.jobs.events import EventBus, RunStream
+from devserver.jobs.limits import QueueCap, check_queue_cap
+from devserver.jobs.retention import EventCompactor
 from devserver.jobs.store import Job
 from devserver.pipeline.orchestrator import Orchestrator, RunObserver
 from devserver.storage.ids import new_id, validate_id
@@ -136,7 +138,10 @@ class JobQueue:
             backend, so more workers overlap only the text stages.
     """
 
-    def __init__(self, *, bus: EventBus, orchestrator: Orchestrator, recorder: RunRecorder, concurrency: int) -> None:
+    def __init__(self, *, bus: EventBus, orchestrator: Orchestrator, recorder: RunRecorder, concurrency: int,
+                 cap: QueueCap | None = None, compactor: EventCompactor | None = None) -> None:
+        self.cap = cap
+        self.compactor = compactor
         self.bus = bus
         self.store = bus.store
         self.concurrency = concurrency
@@ -157,6 +162,8 @@ class JobQueue:
         """
         for run_id in self.store.run_ids_with_status("running"):
             self._interrupt(run_id)
+        if self.compactor is not None:
+            self.compactor.maybe_compact()
         if self.store.run_ids_with_status("queued"):
             with self._lock:
                 self._ensure_workers()
@@ -203,8 +210,10 @@ class JobQueue:
         atexit.register(self.stop)
 
     # ----------------------------------------------------------------------------- requests
-    def submit(self, req: ExecuteRequest | GenerationRequestBody) -> QueuedResponse:
+    def submit(self, req: ExecuteRequest | GenerationRequestBody, *, client: str | None = None) -> QueuedResponse:
         """Validate `req` as the synchronous path would, then queue it.
+
+        `client` is the submitter's address for the per-client cap (devserver.jobs.limits).
 
         Returns:
             202 body: run_id, events_url, status_url and the queue position.
@@ -212,7 +221,8 @@ class JobQueue:
             the sync path's validation errors, synchronously (nothing is queued): ConfigNotFoundError /
             OutputConfigNotFoundError / UploadNotFoundError / RunNotFoundError (404), InvalidIdError (400),
             RequestValidationError (422), OutputConfigUnavailableError (409); ConflictError (409) when
-            `req.run_id` already has a queued or running job.
+            `req.run_id` already has a queued or running job; QueueFullError (429, Retry-After) when the queue
+            cap is reached.
         """
         # 1. validate
         self._orchestrator.validate(req)
@@ -222,7 +232,9 @@ class JobQueue:
         else:
             kind, run_id = "generation", req.run_id or new_id()
         with self._lock:
-            _, position = self.store.add_job(run_id, kind, req.model_dump(mode="json", by_alias=True))
+            if self.cap is not None:
+                check_queue_cap(self.store, self.cap, client, self.concurrency)
+            _, position = self.store.add_job(run_id, kind, req.model_dump(mode="json", by_alias=True), client)
             self.bus.publish(run_id, "queued", QueuedEvent(position=position))
             self._ensure_workers()
             self._wakeup.notify()
@@ -362,3 +374,5 @@ class JobQueue:
     def _finish(self, run_id: str, status: str, event_type: str, data: BaseModel) -> None:
         """Move a running job to its final `status` and publish its terminal event, in one transaction."""
         self.bus.publish(run_id, event_type, data, status=status, from_statuses=("running",))
+        if self.compactor is not None:
+            self.compactor.maybe_compact()

@@ -49,7 +49,7 @@ export interface ApiModels {
  */
 export interface BlockedResponse {
   /**
-   * Terms found (may be empty for an LLM verdict).
+   * Terms found (may be empty for an LLM or image verdict).
    */
   found_terms: string[]
   /**
@@ -61,9 +61,9 @@ export interface BlockedResponse {
    */
   run_id: string
   /**
-   * The stage that blocked.
+   * The stage that blocked: 1 and 3 the text checks, 4 the output image check (stage 4b; the image was neither kept nor served).
    */
-  stage: 1 | 3
+  stage: 1 | 3 | 4
   stages: Stages
   /**
    * Outcome.
@@ -1158,9 +1158,9 @@ export interface BlockedInfo {
    */
   reason: string
   /**
-   * The stage that blocked.
+   * The stage that blocked (4: the output image check).
    */
-  stage: 1 | 3
+  stage: 1 | 3 | 4
 }
 /**
  * The latest diffusion step of a run.
@@ -1296,10 +1296,7 @@ export interface UploadResponse {
  * Server -> client: the last client message was not understood (the socket stays open).
  */
 export interface WsError {
-  /**
-   * What was wrong with the message.
-   */
-  message: string
+  data: WsErrorMessageData
   /**
    * ISO 8601 UTC time of the event.
    */
@@ -1310,21 +1307,19 @@ export interface WsError {
   type: 'error'
 }
 /**
+ * data of ``error``.
+ */
+export interface WsErrorMessageData {
+  /**
+   * What was wrong with the client's message.
+   */
+  message: string
+}
+/**
  * Server -> client: a safety stage blocked the run.
  */
 export interface WsGenerationBlocked {
-  /**
-   * The run_id.
-   */
-  job_id: string
-  /**
-   * Human sentence naming why.
-   */
-  reason: string
-  /**
-   * The stage that blocked.
-   */
-  stage: 1 | 3
+  data: WsBlockedData
   /**
    * ISO 8601 UTC time of the event.
    */
@@ -1335,13 +1330,35 @@ export interface WsGenerationBlocked {
   type: 'generation_blocked'
 }
 /**
- * Server -> client: the run was canceled.
+ * data of ``generation_blocked``.
  */
-export interface WsGenerationCanceled {
+export interface WsBlockedData {
+  /**
+   * Terms found (empty for an LLM or image verdict).
+   */
+  found_terms: string[]
   /**
    * The run_id.
    */
   job_id: string
+  /**
+   * Human sentence naming why.
+   */
+  reason: string
+  /**
+   * The stage that blocked (4: the output image check).
+   */
+  stage: 1 | 3 | 4
+  /**
+   * The run's state.
+   */
+  status: 'blocked'
+}
+/**
+ * Server -> client: the run was canceled.
+ */
+export interface WsGenerationCanceled {
+  data: WsJobData
   /**
    * ISO 8601 UTC time of the event.
    */
@@ -1352,14 +1369,23 @@ export interface WsGenerationCanceled {
   type: 'generation_canceled'
 }
 /**
- * Server -> client: the run succeeded.
+ * data of ``generation_started`` and ``generation_canceled``.
  */
-export interface WsGenerationComplete {
+export interface WsJobData {
   /**
    * The run_id.
    */
   job_id: string
-  media_output: MediaOutput
+  /**
+   * The run's state.
+   */
+  status: 'running' | 'canceled'
+}
+/**
+ * Server -> client: the run succeeded.
+ */
+export interface WsGenerationComplete {
+  data: WsCompleteData
   /**
    * ISO 8601 UTC time of the event.
    */
@@ -1370,14 +1396,28 @@ export interface WsGenerationComplete {
   type: 'generation_complete'
 }
 /**
- * Server -> client: the run failed.
+ * data of ``generation_complete``.
  */
-export interface WsGenerationError {
-  error: ErrorBody
+export interface WsCompleteData {
   /**
    * The run_id.
    */
   job_id: string
+  media_output: MediaOutput
+  /**
+   * Always 1.
+   */
+  progress: number
+  /**
+   * The run's state.
+   */
+  status: 'success'
+}
+/**
+ * Server -> client: the run failed.
+ */
+export interface WsGenerationError {
+  data: WsErrorData
   /**
    * ISO 8601 UTC time of the event.
    */
@@ -1388,13 +1428,24 @@ export interface WsGenerationError {
   type: 'generation_error'
 }
 /**
- * Server -> client: a worker started the run.
+ * data of ``generation_error``.
  */
-export interface WsGenerationStarted {
+export interface WsErrorData {
+  error: ErrorBody
   /**
    * The run_id.
    */
   job_id: string
+  /**
+   * The run's state.
+   */
+  status: 'error'
+}
+/**
+ * Server -> client: a worker started the run.
+ */
+export interface WsGenerationStarted {
+  data: WsJobData
   /**
    * ISO 8601 UTC time of the event.
    */
@@ -1408,6 +1459,20 @@ export interface WsGenerationStarted {
  * Server -> client: one diffusion step finished.
  */
 export interface WsProgressUpdate {
+  data: WsProgressData
+  /**
+   * ISO 8601 UTC time of the event.
+   */
+  timestamp: string
+  /**
+   * Message type.
+   */
+  type: 'progress_update'
+}
+/**
+ * data of ``progress_update`` (seed 003: ``const { job_id, progress, status } = message.data``).
+ */
+export interface WsProgressData {
   /**
    * The run_id.
    */
@@ -1425,17 +1490,9 @@ export interface WsProgressUpdate {
    */
   step: number
   /**
-   * ISO 8601 UTC time of the event.
-   */
-  timestamp: string
-  /**
    * Steps in total.
    */
   total_steps: number
-  /**
-   * Message type.
-   */
-  type: 'progress_update'
 }
 /**
  * Client -> server: receive the events of these runs (null: of every run).
@@ -1454,10 +1511,7 @@ export interface WsSubscribe {
  * Server -> client: the subscription was changed.
  */
 export interface WsSubscribed {
-  /**
-   * The run_ids of the request (null: all runs).
-   */
-  job_ids: string[] | null
+  data: WsSubscribedData
   /**
    * ISO 8601 UTC time of the event.
    */
@@ -1466,6 +1520,15 @@ export interface WsSubscribed {
    * Acknowledges subscribe or unsubscribe.
    */
   type: 'subscribed' | 'unsubscribed'
+}
+/**
+ * data of ``subscribed`` / ``unsubscribed``.
+ */
+export interface WsSubscribedData {
+  /**
+   * The run_ids of the request that the server knows (null: all runs).
+   */
+  job_ids: string[] | null
 }
 /**
  * Client -> server: stop receiving the events of these runs (null: of every run).
