@@ -122,7 +122,8 @@ def _no_internals(text: str) -> None:
 def test_generation_failure_shows_no_exception_text(broken_generation, client) -> None:
     res = client.post(GENERATION, json={"prompt": "a red fox", "language": "en", "parameters": SMALL})
     assert res.status_code == 500
-    assert res.json["error"] == {"code": "generation_failed", "message": "Model 'tiny_sd' failed to generate the image.",
+    assert res.json["error"] == {"code": "generation_failed",
+                                 "message": "Model 'tiny_sd' failed to generate the image.",
                                  "details": {"output_config": "tiny_sd", "exception_type": "RuntimeError"}}
     _no_internals(res.get_data(as_text=True))
     runs = broken_generation.extensions["devserver"].settings.runs_dir

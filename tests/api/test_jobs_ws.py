@@ -91,7 +91,8 @@ def test_a_subscriber_of_run_a_receives_nothing_of_run_b(live, ws_clients):
         ("generation_complete", None)]
     assert [m["data"]["progress"] for m in received if m["type"] == "progress_update"] == [0.3333, 0.6667, 1.0]
     assert all(m["data"]["status"] == "running" and m["data"]["total_steps"] == 3 for m in received[1:4])
-    assert received[-1]["data"]["media_output"]["seed"] == 11 and received[-1]["data"]["media_output"]["run_id"] == run_a
+    media = received[-1]["data"]["media_output"]
+    assert media["seed"] == 11 and media["run_id"] == run_a
     # the control subscriber got both runs
     control = everything.until("generation_complete", run_b)
     assert {m["data"]["job_id"] for m in control} == {holder, run_a, run_b}
@@ -170,7 +171,8 @@ def test_unknown_job_ids_are_reported_and_not_subscribed(live, ws_clients):
     client = ws_clients(live)
     client.send({"type": "subscribe", "job_ids": [UNKNOWN_ID, run_id]})
     error = client.receive()
-    assert error["type"] == "error" and UNKNOWN_ID in error["data"]["message"] and run_id not in error["data"]["message"]
+    text = error["data"]["message"]
+    assert error["type"] == "error" and UNKNOWN_ID in text and run_id not in text
     assert client.receive()["data"]["job_ids"] == [run_id]
     assert client.until("generation_complete", run_id)[-1]["data"]["media_output"]["run_id"] == run_id
 

@@ -199,7 +199,8 @@ def test_matrix(filters: dict[str, SafetyFilter], level: str, text: str, term: s
         assert not result.blocked, f"{text!r} must pass at {level}, got {found}"
     else:
         assert result.blocked, f"{text!r} must be blocked at {level}"
-        assert term.casefold() in [t.casefold() for t in result.found_terms], f"{text!r}: expected {term!r}, got {found}"
+        found_terms = [t.casefold() for t in result.found_terms]
+        assert term.casefold() in found_terms, f"{text!r}: expected {term!r}, got {found}"
 
 
 def test_matrix_size() -> None:

@@ -114,7 +114,8 @@ def test_allowed_word_drops_fuzzy_hits(tmp_path: Path) -> None:
     _write(tmp_path, "violence", {**_list(), "terms": {"de": ["Drachenmord"], "en": []}})
     assert SafetyFilter.load(tmp_path, "kids").check("Drachenmorde").blocked
     _write(tmp_path / "allow", "books", {"name": "books", "description": "Test.", "source": "Written for this test.",
-                                         "reviewed": "2026-11-29", "levels": ["kids"], "words": {"de": ["Drachenmorde"]}})
+                                         "reviewed": "2026-11-29", "levels": ["kids"],
+                                         "words": {"de": ["Drachenmorde"]}})
     assert not SafetyFilter.load(tmp_path, "kids").check("Drachenmorde").blocked
 
 
