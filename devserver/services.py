@@ -17,7 +17,9 @@ from devserver.jobs.store import JobStore
 from devserver.llm.base import LlmBackend
 from devserver.llm.factory import build_llm_backend
 from devserver.pipeline.loader import SchemaRegistry
+from devserver.generation.output_check import SafetyCheckerModel
 from devserver.pipeline.orchestrator import Orchestrator
+from devserver.pipeline.output_check import OutputCheck
 from devserver.safety.filters import SafetyFilter
 from devserver.settings import Settings
 from devserver.storage.recorder import RunRecorder
@@ -64,7 +66,8 @@ def build_services(settings: Settings, *, generation_backend: DiffusersBackend |
                           retention_s=retention_h * 3600 if retention_h is not None else None)
     uploads.purge_expired()
     orchestrator = Orchestrator(settings=settings, registry=registry, safety=safety, llm=llm,
-                                generation=generation, recorder=recorder, uploads=uploads)
+                                generation=generation, recorder=recorder, uploads=uploads,
+                                output_check=build_output_check(settings, llm))
     store = JobStore(settings.exports_dir / "queue.sqlite3")
     queue = JobQueue(bus=EventBus(store), orchestrator=orchestrator, recorder=recorder,
                      concurrency=settings.queue_concurrency,
@@ -72,6 +75,20 @@ def build_services(settings: Settings, *, generation_backend: DiffusersBackend |
                      compactor=EventCompactor(store, settings.event_retention_hours))
     return Services(settings=settings, registry=registry, safety=safety, llm=llm, generation=generation,
                     recorder=recorder, uploads=uploads, orchestrator=orchestrator, queue=queue)
+
+
+def build_output_check(settings: Settings, llm: LlmBackend) -> OutputCheck:
+    """Stage 4b as configured by ``output_check``, ``output_check_dir`` and ``output_check_model``."""
+    if settings.output_check == "safety_checker":
+        folder = settings.output_check_dir or settings.resolved_models_dir / "safety-checker"
+        device = "cpu" if settings.device == "auto" else settings.device
+        return OutputCheck("safety_checker", settings.safety_level, checker=SafetyCheckerModel(folder, device))
+    if settings.output_check == "llm":
+        vision = llm
+        if settings.output_check_model and not llm.is_offline_template:
+            vision = build_llm_backend(settings.model_copy(update={"llm_model": settings.output_check_model}))
+        return OutputCheck("llm", settings.safety_level, llm=vision)
+    return OutputCheck("none", settings.safety_level)
 
 
 def get_services() -> Services:

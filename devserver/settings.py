@@ -122,6 +122,16 @@ class Settings(BaseSettings):
     queue_max_jobs_per_client: int = Field(
         20, ge=1, le=100_000,
         description="Most runs waiting or running per client address (one learner's browser, one script).")
+    output_check: Literal["none", "safety_checker", "llm"] = Field(
+        "none",
+        description="Stage 4b, the check of every generated image before it is kept or shown: none; safety_checker "
+        "(diffusers' StableDiffusionSafetyChecker from <models>/safety-checker); llm (a vision model over the LLM "
+        "backend). For kids/youth a configured check that cannot run blocks the image (fail closed).")
+    output_check_model: str | None = Field(
+        None, description="Vision model name for output_check=llm (e.g. llava); unset: llm_model.")
+    output_check_dir: Path | None = Field(
+        None, description="Folder of the safety checker for output_check=safety_checker; unset: "
+        "<models>/safety-checker (config.json, model.safetensors, preprocessor_config.json).")
     event_retention_hours: float | None = Field(
         24.0, ge=0,
         description="Finished runs keep their per-step progress events this long (stage and terminal events and "

@@ -136,11 +136,13 @@ class GenerationRequestBody(_WithRunOptions):
 class FilterCheck(_Response):
     """One safety check of a stage (term filter or LLM judgement)."""
 
-    name: Literal["term_filter", "llm_check"] = Field(description="Which check ran.")
+    name: Literal["term_filter", "llm_check", "image_safety_checker", "vision_llm_check"] = Field(
+        description="Which check ran: term_filter and llm_check on texts (stages 1 and 3c); image_safety_checker "
+        "(diffusers' StableDiffusionSafetyChecker) or vision_llm_check on the generated image (stage 4b).")
     passed: bool = Field(description="False when this check blocks.")
     found_terms: list[str] = Field(default_factory=list, description="Listed terms found in the text.")
     verdict: Literal["safe", "unsafe", "undecided"] | None = Field(
-        None, description="llm_check only: the safety model's verdict; undecided = it failed or answered "
+        None, description="llm_check and the image checks: the verdict; undecided = the check failed or answered "
         "neither SAFE nor UNSAFE (kids/youth then block). None for term_filter."
     )
     detail: str = Field("", description="Human note in English (the LLM's reason, counts, ...), for teachers.")
@@ -194,9 +196,10 @@ class Stage3Report(_Response):
 
 
 class Stage4Report(_Response):
-    """Stage 4: generation facts."""
+    """Stage 4: generation facts, and stage 4b's output image check."""
 
-    status: Literal["done"] = Field(description="Outcome.")
+    status: Literal["done", "blocked"] = Field(
+        description="done; blocked when stage 4b found the image unsuitable (it was neither kept nor served).")
     mode: GenerationMode = Field(description="txt2img or img2img.")
     output_config: str = Field(description="Output config id.")
     model: str = Field(description="Model source (builtin:tiny_sd, local path or hub id).")
@@ -210,6 +213,8 @@ class Stage4Report(_Response):
     negative_prompt: str = Field("", description="Negative prompt used.")
     device: str = Field(description="Torch device.")
     duration_ms: int = Field(ge=0, description="Generation time, in milliseconds.")
+    output_check: SafetyStage | None = Field(
+        None, description="Stage 4b, the output image check (None when no check is configured).")
 
 
 class Stages(_Response):

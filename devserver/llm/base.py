@@ -44,6 +44,9 @@ class LlmRequest:
             ``"safety"``, default ``"text"``); used in logs and error details only.
         temperature: sampling temperature, 0.0-2.0 (the range OpenAI documents for chat completions).
         max_tokens: limit of generated tokens, at least 1; None leaves the server's default.
+        images: PNG files sent with the user message to a vision model (stage 4b's output check); each backend
+            puts them where its wire format wants them (Ollama: ``images`` as base64, OpenAI: ``image_url``
+            content parts with a ``data:`` URL).
 
     Raises:
         ValueError: temperature outside 0.0-2.0 or max_tokens below 1.
@@ -55,6 +58,7 @@ class LlmRequest:
     purpose: str = "text"
     temperature: float = 0.7
     max_tokens: int | None = None
+    images: tuple[bytes, ...] = ()
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.temperature <= 2.0:
@@ -227,11 +231,16 @@ class HttpChatBackend(LlmBackend):
         """Extra HTTP headers (authorization); none by default."""
         return {}
 
-    @staticmethod
-    def _messages(request: LlmRequest) -> list[dict[str, str]]:
+    def _messages(self, request: LlmRequest) -> list[dict[str, Any]]:
         """Chat messages: the system message (left out when empty), then the user message."""
-        messages = [{"role": "system", "content": request.system}] if request.system.strip() else []
-        return [*messages, {"role": "user", "content": request.prompt}]
+        messages: list[dict[str, Any]] = []
+        if request.system.strip():
+            messages.append({"role": "system", "content": request.system})
+        return [*messages, self._user_message(request)]
+
+    def _user_message(self, request: LlmRequest) -> dict[str, Any]:
+        """The user message; subclasses add ``request.images`` in their wire format."""
+        return {"role": "user", "content": request.prompt}
 
     def complete(self, request: LlmRequest) -> LlmResult:
         """POST the request to the chat endpoint and return the answer without reasoning blocks.

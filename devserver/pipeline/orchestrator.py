@@ -46,6 +46,7 @@ from devserver.generation.backend import DiffusersBackend, GenerationRequest, Ge
 from devserver.generation.png import encode_png, format_parameters
 from devserver.llm.base import LlmBackend
 from devserver.pipeline.loader import SchemaRegistry
+from devserver.pipeline.output_check import OutputCheck
 from devserver.pipeline.placeholders import render
 from devserver.pipeline.safety_gate import ClientTexts, SafetyGate
 from devserver.pipeline.stages import (
@@ -125,8 +126,11 @@ class Orchestrator:
     """Runs the four stages; one instance per app (see :mod:`devserver.services`)."""
 
     def __init__(self, *, settings: Settings, registry: SchemaRegistry, safety: SafetyFilter, llm: LlmBackend,
-                 generation: DiffusersBackend, recorder: RunRecorder, uploads: UploadStore) -> None:
+                 generation: DiffusersBackend, recorder: RunRecorder, uploads: UploadStore,
+                 output_check: OutputCheck | None = None) -> None:
         self.settings = settings
+        self.output_check = output_check or OutputCheck("none", settings.safety_level)
+        """Stage 4b, run on every generated image by :meth:`_generation_stage` (devserver.pipeline.output_check)."""
         self.registry = registry
         self.llm = llm
         self.generation = generation
@@ -450,12 +454,20 @@ class Orchestrator:
             return observer.cancel_requested()
 
         result = self.generation.generate(model_ref(output_config), request, on_step=on_step)
-        report = Stage4Report(status="done", mode=result.mode, output_config=output_config.id,
-                              model=result.model_source, seed=result.seed, width=result.width, height=result.height,
-                              steps=result.steps, cfg=result.cfg, scheduler=result.scheduler,
-                              strength=result.strength, negative_prompt=request.negative_prompt,
-                              device=result.device, duration_ms=result.duration_ms)
+        # 4b. the output image check, before anything is stored or shown
+        verdict = self.output_check.check(result.image)
+        blocked = verdict is not None and verdict.status == "blocked"
+        report = Stage4Report(status="blocked" if blocked else "done", mode=result.mode,
+                              output_config=output_config.id, model=result.model_source, seed=result.seed,
+                              width=result.width, height=result.height, steps=result.steps, cfg=result.cfg,
+                              scheduler=result.scheduler, strength=result.strength,
+                              negative_prompt=request.negative_prompt, device=result.device,
+                              duration_ms=result.duration_ms, output_check=verdict)
         stages.stage4 = report
+        if verdict is not None:
+            run.add_json("safety_stage4b", verdict.model_dump(mode="json"))
+        if blocked:
+            raise _Blocked(self._block(run, 4, verdict, stages))
         png = self._encode(run, result, request, output_config, stages)
         record = run.add_image(png, {"media_type": "image", "seed": result.seed, "width": result.width,
                                      "height": result.height, "mime_type": "image/png",

@@ -145,15 +145,15 @@ export interface FilterCheck {
    */
   found_terms?: string[]
   /**
-   * Which check ran.
+   * Which check ran: term_filter and llm_check on texts (stages 1 and 3c); image_safety_checker (diffusers' StableDiffusionSafetyChecker) or vision_llm_check on the generated image (stage 4b).
    */
-  name: 'term_filter' | 'llm_check'
+  name: 'term_filter' | 'llm_check' | 'image_safety_checker' | 'vision_llm_check'
   /**
    * False when this check blocks.
    */
   passed: boolean
   /**
-   * llm_check only: the safety model's verdict; undecided = it failed or answered neither SAFE nor UNSAFE (kids/youth then block). None for term_filter.
+   * llm_check and the image checks: the verdict; undecided = the check failed or answered neither SAFE nor UNSAFE (kids/youth then block). None for term_filter.
    */
   verdict?: ('safe' | 'unsafe' | 'undecided') | null
 }
@@ -245,7 +245,7 @@ export interface TextStep {
   status: 'done' | 'skipped' | 'edited'
 }
 /**
- * Stage 4: generation facts.
+ * Stage 4: generation facts, and stage 4b's output image check.
  */
 export interface Stage4Report {
   /**
@@ -277,6 +277,10 @@ export interface Stage4Report {
    */
   negative_prompt?: string
   /**
+   * Stage 4b, the output image check (None when no check is configured).
+   */
+  output_check?: SafetyStage | null
+  /**
    * Output config id.
    */
   output_config: string
@@ -289,9 +293,9 @@ export interface Stage4Report {
    */
   seed: number
   /**
-   * Outcome.
+   * done; blocked when stage 4b found the image unsuitable (it was neither kept nor served).
    */
-  status: 'done'
+  status: 'done' | 'blocked'
   /**
    * num_inference_steps.
    */
