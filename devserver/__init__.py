@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None, *, start_queue: bool = True, **
     from flask import Flask
     from flask_cors import CORS
 
-    from devserver.api import health, media, queue, runs, schema, ws
+    from devserver.api import health, media, openapi, queue, runs, schema, ws
     from devserver.api.security import register_security
     from devserver.errors import register_error_handlers
     from devserver.services import build_services
@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None, *, start_queue: bool = True, **
     CORS(app, resources={r"/api/*": {"origins": settings.cors_origins}})
     register_error_handlers(app)
     register_security(app, settings.cors_origins)
-    for blueprint in (health.bp, media.bp, schema.bp, runs.bp, queue.bp, ws.bp):
+    for blueprint in (health.bp, media.bp, schema.bp, runs.bp, queue.bp, ws.bp, openapi.bp):
         app.register_blueprint(blueprint)
     register_spa(app, settings.frontend_dist)
     if start_queue:

@@ -6,6 +6,7 @@ from flask import Blueprint
 
 from devserver import __version__
 from devserver.api._io import respond
+from devserver.api.openapi import documented
 from devserver.contracts.api import HealthLimits, HealthResponse
 from devserver.contracts.common import ACCEPTED_MIME_TYPES
 from devserver.services import get_services
@@ -14,6 +15,7 @@ bp = Blueprint("health", __name__, url_prefix="/api/health")
 
 
 @bp.get("")
+@documented(responses={200: HealthResponse})
 def health():  # type: ignore[no-untyped-def]
     """Liveness and the facts a client needs before its first request."""
     services = get_services()

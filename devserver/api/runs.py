@@ -15,6 +15,10 @@ from collections.abc import Iterator
 from flask import Blueprint, Response, request
 
 from devserver.api._io import respond
+from devserver.api.openapi import documented
+from devserver.contracts.http_params import RunEventsHeaders, RunEventsQuery
+from devserver.contracts.api import ErrorResponse
+from devserver.contracts.jobs import RunStatusResponse
 from devserver.errors import BadRequestError
 from devserver.jobs.events import RunStream
 from devserver.services import get_services
@@ -28,12 +32,14 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 @bp.get("/<run_id>")
+@documented(responses={200: RunStatusResponse})
 def run_status(run_id: str):  # type: ignore[no-untyped-def]
     """Status, queue position, stages so far and the result of a queued run."""
     return respond(get_services().queue.status(run_id))
 
 
 @bp.post("/<run_id>/cancel")
+@documented(responses={200: RunStatusResponse, 202: RunStatusResponse, 403: ErrorResponse, 409: ErrorResponse})
 def cancel_run(run_id: str):  # type: ignore[no-untyped-def]
     """Cancel: 200 when the run is canceled now (it was queued), 202 when it stops at its next step."""
     status = get_services().queue.cancel(run_id)
@@ -41,6 +47,7 @@ def cancel_run(run_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/<run_id>/events")
+@documented(query=RunEventsQuery, headers=RunEventsHeaders, responses={200: None}, media={200: "text/event-stream"})
 def run_events(run_id: str):  # type: ignore[no-untyped-def]
     """The run's events as text/event-stream: history after Last-Event-ID, then live, until the terminal event."""
     services = get_services()
