@@ -61,15 +61,17 @@ def parse_json(model: type[M]) -> M:
         UnsupportedMediaTypeError (415): Content-Type is not application/json.
         BadRequestError (400): the body is not valid JSON (code "bad_request"), nested too deeply
             ("json_too_deep"), holds lone surrogates ("invalid_unicode") or is not a JSON object.
-        pydantic.ValidationError (-> 422): a field is missing or invalid.
+        pydantic.ValidationError (-> 422): a field is missing, has another JSON type than the schema says
+            (validated in pydantic's strict JSON mode: no "5" for 5, no 1 for true) or is out of range.
     """
     if not request.is_json:
         got = excerpt(request.mimetype or "none")
         raise UnsupportedMediaTypeError(
             f"the request body must be JSON (Content-Type: application/json), got {got!r}",
             details={"content_type": excerpt(request.mimetype or "", 80)})
+    raw = request.get_data(cache=True)
     try:
-        data = json.loads(request.get_data(cache=True))
+        data = json.loads(raw)
     except RecursionError:
         raise BadRequestError(f"the request body is nested more than {MAX_JSON_DEPTH} levels deep",
                               code="json_too_deep", details={"max_depth": MAX_JSON_DEPTH}) from None
@@ -80,7 +82,8 @@ def parse_json(model: type[M]) -> M:
     check_json_value(data)
     if not isinstance(data, dict):
         raise BadRequestError(f"the request body must be a JSON object, got {type(data).__name__}", details={})
-    return model.model_validate(data)
+    # strict JSON mode: a JSON type the schema does not allow is refused ("5" for an integer, 1 for a boolean)
+    return model.model_validate_json(raw, strict=True)
 
 
 def respond(model: BaseModel, status: int = 200) -> tuple[Response, int]:

@@ -84,20 +84,21 @@ _spec = SpecTree(
 current app's url_map on request)."""
 
 _GENERATE_LOCK = threading.Lock()
-_MEDIA: dict[str, dict[int, str]] = {}
+_MEDIA: dict[str, dict[int, str | dict[str, Any]]] = {}
 """Non-JSON response bodies per view function (qualified name): status -> media type."""
 
 
 def documented(*, responses: dict[int, type[BaseModel] | None], json: type[BaseModel] | None = None,
                query: type[BaseModel] | None = None, headers: type[BaseModel] | None = None,
-               form: type[BaseModel] | None = None, media: dict[int, str] | None = None,
+               form: type[BaseModel] | None = None, media: dict[int, str | dict[str, Any]] | None = None,
                tags: list[str] | None = None) -> Callable[[Callable], Callable]:
     """Document a Flask route in the OpenAPI document (see the module docstring for an example).
 
     Args:
         responses: status -> response model (None for a body that is not a model, see `media`).
         json / query / headers / form: request models.
-        media: status -> media type of non-JSON bodies ("image/png", "text/event-stream", "text/html").
+        media: status -> media type of non-JSON bodies ("image/png", "text/html"), or ``{media type: JSON Schema}``
+            where the body has a structure (Server-Sent Events: one schema per event).
         tags: grouping in the docs page; default: the blueprint's name.
     Returns:
         a decorator that returns a view which behaves exactly like the undecorated one.
@@ -152,21 +153,57 @@ def build_openapi(app: Flask) -> dict[str, Any]:
             view = _view_for(app, path, method)
             key = f"{view.__module__}.{view.__qualname__}" if view is not None else ""
             for status, media_type in _MEDIA.get(key, {}).items():
-                schema = {"type": "string", "format": "binary"} if media_type.startswith("image/") else {
-                    "type": "string"}
-                operation["responses"][str(status)]["content"] = {media_type: {"schema": schema}}
+                if isinstance(media_type, dict):  # {"text/event-stream": {schema}}
+                    content = {name: {"schema": schema} for name, schema in media_type.items()}
+                else:
+                    schema = {"type": "string", "format": "binary"} if media_type.startswith("image/") else {
+                        "type": "string"}
+                    content = {media_type: {"schema": schema}}
+                operation["responses"][str(status)]["content"] = content
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "path" and parameter["name"] in PATH_PARAMETERS:
                     known = dict(PATH_PARAMETERS[parameter["name"]])
                     parameter["description"] = known.pop("description")
                     parameter["schema"] = known
+                elif parameter["in"] in ("query", "header"):
+                    parameter["schema"] = _not_null(parameter["schema"])
             operation["operationId"] = f"{method}{path}".replace("/", "_").replace("{", "").replace("}", "") \
                 .replace("-", "_")
+    _prefix_items(spec)
     spec["paths"] = dict(sorted(spec["paths"].items()))
     spec["components"]["schemas"] = dict(sorted(spec["components"]["schemas"].items()))
     if not spec.get("security"):
         spec.pop("security", None)
     return spec
+
+
+def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """A query or header parameter is a string or absent, never JSON null: drop pydantic's ``anyOf [.., null]``."""
+    options = [option for option in schema.get("anyOf", []) if option.get("type") != "null"]
+    if len(options) != 1:
+        return schema
+    plain = {**options[0], **{k: v for k, v in schema.items() if k not in ("anyOf", "default")}}
+    return plain
+
+
+def _prefix_items(node: Any) -> None:
+    """Tuples in a form every OpenAPI 3.1 tool reads: a tuple of one item type (``[width, height]``) becomes
+    ``items`` + ``minItems``/``maxItems``; others keep JSON Schema 2020-12's ``prefixItems`` (spectree's deep copy
+    writes the draft-07 array form of ``items``, which OpenAPI 3.1 does not allow)."""
+    stack = [node]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            tuple_items = value.pop("prefixItems", None) or (value.pop("items") if isinstance(value.get("items"), list)
+                                                             else None)
+            if tuple_items is not None:
+                if all(item == tuple_items[0] for item in tuple_items):
+                    value["items"] = tuple_items[0]
+                else:
+                    value["prefixItems"] = tuple_items
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
 
 
 def _view_for(app: Flask, path: str, method: str) -> Callable | None:

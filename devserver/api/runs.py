@@ -27,6 +27,21 @@ bp = Blueprint("runs", __name__, url_prefix="/api/runs")
 
 RECONNECT_MS = 3000
 """Reconnection delay suggested to EventSource clients (the SSE ``retry`` field), in milliseconds."""
+SSE_EVENT_SCHEMA = {
+    "type": "object",
+    "description": "One Server-Sent Event: `event` is the type, `data` its JSON (models in devserver.contracts.jobs."
+                   "EVENT_MODELS: queued, started, stage_start, stage_complete, progress, then exactly one of "
+                   "complete, blocked, error, canceled); heartbeats are comments.",
+    "properties": {
+        "id": {"type": "string", "pattern": "^[0-9]+$", "description": "Event id, for Last-Event-ID."},
+        "event": {"type": "string", "enum": ["queued", "started", "stage_start", "stage_complete", "progress",
+                                             "complete", "blocked", "error", "canceled"],
+                  "description": "Event type."},
+        "data": {"type": "string", "contentMediaType": "application/json", "description": "The event's data."},
+        "retry": {"type": "integer", "description": "Reconnection delay in milliseconds."},
+    },
+}
+"""The OpenAPI schema of one event of the stream (what an EventSource hands a listener)."""
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 """No caching; ``X-Accel-Buffering: no`` tells nginx-style proxies not to buffer the stream."""
 
@@ -47,7 +62,8 @@ def cancel_run(run_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/<run_id>/events")
-@documented(query=RunEventsQuery, headers=RunEventsHeaders, responses={200: None}, media={200: "text/event-stream"})
+@documented(query=RunEventsQuery, headers=RunEventsHeaders, responses={200: None},
+            media={200: {"text/event-stream": SSE_EVENT_SCHEMA}})
 def run_events(run_id: str):  # type: ignore[no-untyped-def]
     """The run's events as text/event-stream: history after Last-Event-ID, then live, until the terminal event."""
     services = get_services()

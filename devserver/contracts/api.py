@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from devserver.contracts.common import (
+    JsonInt,
     check_scheduler_name,
     SEED_MAX,
     GenerationMode,
@@ -38,9 +39,11 @@ class _Response(BaseModel):
 class GenerationParameters(_Request):
     """Optional overrides of the output config's defaults; omitted fields keep the defaults."""
 
-    width: int | None = Field(None, ge=64, le=2048, description="Image width in pixels; a multiple of 8.")
-    height: int | None = Field(None, ge=64, le=2048, description="Image height in pixels; a multiple of 8.")
-    steps: int | None = Field(None, ge=1, le=150, description="num_inference_steps (denoising steps).")
+    width: JsonInt | None = Field(None, ge=64, le=2048, json_schema_extra={"multipleOf": 8},
+                                  description="Image width in pixels; a multiple of 8.")
+    height: JsonInt | None = Field(None, ge=64, le=2048, json_schema_extra={"multipleOf": 8},
+                                   description="Image height in pixels; a multiple of 8.")
+    steps: JsonInt | None = Field(None, ge=1, le=150, description="num_inference_steps (denoising steps).")
     cfg: float | None = Field(None, ge=0, le=30, description="guidance_scale (classifier-free guidance).")
     negative_prompt: str | None = Field(None, max_length=MAX_TEXT_CHARS, description="What the image should avoid.")
     scheduler: str | None = Field(
@@ -81,7 +84,8 @@ class ExecuteRequest(_WithRunOptions):
         None, max_length=MAX_TEXT_CHARS, description="The learner's (edited) rules (HOW); default: the config's rules."
     )
     output_config: str | None = Field(None, max_length=64, description="Output config id; default: server default.")
-    seed: int | None = Field(None, ge=0, le=SEED_MAX, description="Seed; omitted: the server draws one and returns it.")
+    seed: JsonInt | None = Field(None, ge=0, le=SEED_MAX,
+                                 description="Seed; omitted: the server draws one and returns it.")
     input_image: str | None = Field(
         None, pattern=UUID4_PATTERN, description="image_id of an upload: present => img2img."
     )
@@ -122,7 +126,7 @@ class GenerationRequestBody(_WithRunOptions):
 
     prompt: str = Field(min_length=1, max_length=MAX_TEXT_CHARS, description="The final prompt.")
     output_config: str | None = Field(None, max_length=64, description="Output config id; default: server default.")
-    seed: int | None = Field(None, ge=0, le=SEED_MAX, description="Seed; omitted: the server draws one.")
+    seed: JsonInt | None = Field(None, ge=0, le=SEED_MAX, description="Seed; omitted: the server draws one.")
     run_id: str | None = Field(
         None, pattern=UUID4_PATTERN, description="Existing run to add the image to; omitted: a new run."
     )
