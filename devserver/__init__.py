@@ -54,6 +54,9 @@ def create_app(settings: Settings | None = None, *, start_queue: bool = True, **
     register_security(app, settings.cors_origins)
     for blueprint in (health.bp, media.bp, schema.bp, runs.bp, queue.bp, ws.bp, openapi.bp):
         app.register_blueprint(blueprint)
+    from devserver import examples
+
+    app.register_blueprint(examples.bp)
     register_spa(app, settings.frontend_dist)
     if start_queue:
         services.queue.start()
