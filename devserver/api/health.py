@@ -7,7 +7,7 @@ from flask import Blueprint
 from devserver import __version__
 from devserver.api._io import respond
 from devserver.api.openapi import documented
-from devserver.contracts.api import HealthLimits, HealthResponse
+from devserver.contracts.api import HealthLimits, HealthResponse, SafetyInfo, SafetyListOut
 from devserver.contracts.common import ACCEPTED_MIME_TYPES
 from devserver.services import get_services
 
@@ -25,4 +25,10 @@ def health():  # type: ignore[no-untyped-def]
         safety_level=settings.safety_level, llm_backend=services.llm.name,
         limits=HealthLimits(upload_max_bytes=settings.upload_max_bytes,
                             upload_max_side_px=settings.upload_max_side_px,
-                            accepted_types=list(ACCEPTED_MIME_TYPES))))
+                            accepted_types=list(ACCEPTED_MIME_TYPES)),
+        safety=SafetyInfo(level=settings.safety_level,
+                          lists=[SafetyListOut(name=name, description=description)
+                                 for name, description in services.safety.descriptions().items()],
+                          output_check=settings.output_check,
+                          setting="DEVSERVER_SAFETY_LEVEL=kids|youth|adult|research (set by an admin before "
+                                  "`make run`; restart the server to apply)")))

@@ -332,6 +332,23 @@ class HealthLimits(_Response):
     accepted_types: list[str] = Field(description="Accepted upload MIME types.")
 
 
+class SafetyListOut(_Response):
+    """A term list that applies at the server's level (for the teacher view: what is blocked and why)."""
+
+    name: str = Field(description="List name, e.g. graphic_violence.")
+    description: str = Field(description="What the list covers, for teachers (English).")
+
+
+class SafetyInfo(_Response):
+    """What the server's safety level means and how it is set (issue 7: teachers see the level)."""
+
+    level: SafetyLevel = Field(description="Server-wide safety level: kids (8-12), youth (13-17), adult, research.")
+    lists: list[SafetyListOut] = Field(description="The term lists checked at this level (stages 1 and 3c).")
+    output_check: Literal["none", "safety_checker", "llm"] = Field(
+        description="Stage 4b, the check of every generated image: none, safety_checker or llm.")
+    setting: str = Field(description="How an admin changes the level: the environment variable and its values.")
+
+
 class HealthResponse(_Response):
     """200 of GET /api/health."""
 
@@ -341,6 +358,8 @@ class HealthResponse(_Response):
     safety_level: SafetyLevel = Field(description="Server-wide safety level.")
     llm_backend: str = Field(description="Text backend: template, ollama or openai.")
     limits: HealthLimits = Field(description="Client-side validation limits.")
+    safety: SafetyInfo | None = Field(None, description="The safety level's lists, the image check and how to change "
+                                                        "the level (for the studio header and the teacher view).")
 
 
 class LocalizedTextOut(_Response):

@@ -216,6 +216,7 @@ class _CompiledList:
     name: str
     levels: tuple[str, ...]
     rel: str = ""
+    description: str = ""
     near_miss: list[tuple[str, _Entry]] = field(default_factory=list)
     separable: list[_Separable] = field(default_factory=list)
     exact: list[tuple[str, _Entry]] = field(default_factory=list)
@@ -260,7 +261,7 @@ def _compile(model: FilterFile, rel: str) -> _CompiledList:
         SchemaFileError: a term normalises to nothing or duplicates another of its language; a compound
             term is not one of terms.de or too short; a near-rule word is not a single word.
     """
-    compiled = _CompiledList(name=model.name, levels=tuple(model.levels), rel=rel)
+    compiled = _CompiledList(name=model.name, levels=tuple(model.levels), rel=rel, description=model.description)
     heads = _compound_terms(model, rel, "compound_heads")
     modifiers = _compound_terms(model, rel, "compound_modifiers")
     listed = {term for _, _, term in model.terms.indexed()}
@@ -514,6 +515,10 @@ class SafetyFilter:
             raise SchemaFileError(folder, "levels", f"no filter file applies to safety level {level!r}")
         allowed = frozenset().union(*(allow.keys for allow in allow_lists if level in allow.levels))
         return cls(level, selected, allowed)
+
+    def descriptions(self) -> dict[str, str]:
+        """``{list name: its description}`` of the lists that apply to the level, in file-name order."""
+        return {name: self._lists[name].description for name in self.lists}
 
     def check(self, text: str) -> FilterResult:
         """Check `text` against every list of the level, German and English.

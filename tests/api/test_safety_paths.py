@@ -115,3 +115,16 @@ def test_kids_level_blocks_graphic_violence_and_passes_picture_books(make_app) -
     assert blocked.status_code == 403 and blocked.json["found_terms"] == ["ersticht"]
     knight = client.post(EXECUTE, json=_execute_body(input_text="Ritter mit Schwert", language="de"))
     assert knight.status_code == 200, knight.json
+
+
+@pytest.mark.parametrize(("level", "present", "absent"), [
+    pytest.param("kids", {"graphic_violence", "nazi_figures", "weapons", "extremism"}, set(), id="kids"),
+    pytest.param("youth", {"extremism", "self_harm"}, {"graphic_violence", "nazi_figures", "weapons"}, id="youth"),
+    pytest.param("adult", {"sexualised_minors"}, {"extremism"}, id="adult"),
+])
+def test_health_tells_teachers_what_the_level_means(make_app, level: str, present: set, absent: set) -> None:
+    safety = make_app(safety_level=level).test_client().get("/api/health").json["safety"]
+    names = {item["name"] for item in safety["lists"]}
+    assert safety["level"] == level and present <= names and not absent & names
+    assert all(item["description"] for item in safety["lists"])
+    assert "DEVSERVER_SAFETY_LEVEL" in safety["setting"] and safety["output_check"] == "none"

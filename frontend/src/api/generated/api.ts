@@ -679,6 +679,10 @@ export interface HealthResponse {
    */
   llm_backend: string
   /**
+   * The safety level's lists, the image check and how to change the level (for the studio header and the teacher view).
+   */
+  safety?: SafetyInfo | null
+  /**
    * Server-wide safety level.
    */
   safety_level: 'kids' | 'youth' | 'adult' | 'research'
@@ -707,6 +711,40 @@ export interface HealthLimits {
    * Uploads are downscaled to this longest side, in pixels.
    */
   upload_max_side_px: number
+}
+/**
+ * What the server's safety level means and how it is set (issue 7: teachers see the level).
+ */
+export interface SafetyInfo {
+  /**
+   * Server-wide safety level: kids (8-12), youth (13-17), adult, research.
+   */
+  level: 'kids' | 'youth' | 'adult' | 'research'
+  /**
+   * The term lists checked at this level (stages 1 and 3c).
+   */
+  lists: SafetyListOut[]
+  /**
+   * Stage 4b, the check of every generated image: none, safety_checker or llm.
+   */
+  output_check: 'none' | 'safety_checker' | 'llm'
+  /**
+   * How an admin changes the level: the environment variable and its values.
+   */
+  setting: string
+}
+/**
+ * A term list that applies at the server's level (for the teacher view: what is blocked and why).
+ */
+export interface SafetyListOut {
+  /**
+   * What the list covers, for teachers (English).
+   */
+  description: string
+  /**
+   * List name, e.g. graphic_violence.
+   */
+  name: string
 }
 /**
  * POST /api/schema/pipeline/optimize: stage 3a for a target model.
