@@ -11,6 +11,7 @@ these errors without depending on Flask.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -192,6 +193,14 @@ class ForbiddenError(ApiError):
     code = "forbidden"
 
 
+class StorageUnavailableError(ApiError):
+    """503: the server cannot read or write its own storage (the queue database; e.g. the disk is full)."""
+
+    status = 503
+    code = "storage_unavailable"
+    headers = {"Retry-After": "30"}
+
+
 class SchemaFileError(Exception):
     """A JSON file under schemas/ is broken; raised at start-up with file and field in the message."""
 
@@ -310,6 +319,13 @@ def register_error_handlers(app: Any) -> None:
         if status == 405 and valid_methods:
             response.headers["Allow"] = ", ".join(valid_methods)
         return response
+
+    @app.errorhandler(sqlite3.Error)
+    def _storage(exc: sqlite3.Error):  # type: ignore[no-untyped-def]
+        log.error("queue database failed: %r", exc)
+        err = StorageUnavailableError("The server cannot use its storage right now (is the disk full?). "
+                                      "Try again in a moment.", details={"exception_type": type(exc).__name__})
+        return jsonify(err.to_dict()), err.status, err.headers
 
     @app.errorhandler(RecursionError)
     def _too_deep(exc: RecursionError):  # type: ignore[no-untyped-def]

@@ -44,9 +44,9 @@ from devserver.errors import NotFoundError
 OPENAPI_PATH = "/api/openapi.json"
 DOCS_PATH = "/api/docs"
 
-COMMON_ERRORS = (400, 404, 405, 413, 415, 422)
+COMMON_ERRORS = (400, 404, 405, 413, 415, 422, 503)
 """Error statuses any route may answer (bad request, unknown path or id, wrong method, body too large, wrong
-content type, validation), documented as ErrorResponse on every operation."""
+content type, validation, storage unavailable), documented as ErrorResponse on every operation."""
 POST_ERRORS = (403, 409, 429)
 """Additional statuses of state-changing routes: origin_not_allowed, conflicts, queue_full."""
 PATH_PARAMETERS = {

@@ -118,13 +118,17 @@ class JobStore:
         if self._db is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.executescript(_SCHEMA)
-            columns = {row["name"] for row in db.execute("PRAGMA table_info(jobs)")}
-            if "client" not in columns:  # databases from before issue 7
-                db.execute("ALTER TABLE jobs ADD COLUMN client TEXT")
+            try:
+                db.row_factory = sqlite3.Row
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.executescript(_SCHEMA)
+                columns = {row["name"] for row in db.execute("PRAGMA table_info(jobs)")}
+                if "client" not in columns:  # databases from before issue 7
+                    db.execute("ALTER TABLE jobs ADD COLUMN client TEXT")
+            except sqlite3.Error:
+                db.close()  # not kept: the next call tries again (e.g. once disk space was freed)
+                raise
             self._db = db
         return self._db
 

@@ -159,3 +159,20 @@ def test_unavailable_models_name_no_server_paths(app, client) -> None:
     blocked = client.post(GENERATION, json={"prompt": "a fox", "output_config": unavailable[0]["id"]})
     assert blocked.status_code == 409
     assert str(settings.resolved_models_dir) not in blocked.get_data(as_text=True)
+
+
+def test_broken_queue_database_is_a_503_not_a_500(make_app) -> None:
+    """A disk that filled up before the first async job leaves a queue file SQLite cannot use: the queue and run
+    endpoints say so with 503 (and recover by themselves once the file is usable), never 500."""
+    app = make_app()
+    database = app.extensions["devserver"].settings.exports_dir / "queue.sqlite3"
+    database.parent.mkdir(parents=True, exist_ok=True)
+    database.write_bytes(b"this is not a database " * 100)
+    client = app.test_client()
+    for url in ("/api/queue", "/api/runs/0b6c2a8e-1d4f-4c3a-9e5b-7f8a9b0c1d2e"):
+        res = client.get(url)
+        assert res.status_code == 503, (url, res.data[:200])
+        assert res.json["error"]["code"] == "storage_unavailable" and res.headers["Retry-After"] == "30"
+        _no_internals(res.get_data(as_text=True))
+    database.unlink()
+    assert client.get("/api/queue").status_code == 200

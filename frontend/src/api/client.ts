@@ -27,9 +27,9 @@ export class ApiError extends Error {
   }
 }
 
-/** A safety stage (1 or 3) stopped the run; nothing later ran (HTTP 403, status "blocked"). */
+/** A safety stage (1 or 3: texts, 4: the image check) stopped the run; nothing later ran (HTTP 403, status "blocked"). */
 export class BlockedError extends Error {
-  readonly stage: 1 | 3
+  readonly stage: 1 | 3 | 4
   readonly reason: string
   readonly foundTerms: string[]
   readonly runId: string | null

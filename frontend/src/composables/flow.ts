@@ -12,7 +12,8 @@ import type { TextFlowState } from './useTextFlow'
 /** A safety stage stopped the run (i18n/serverText `blockedText` words it for learners). */
 export interface BlockedProblem {
   kind: 'blocked'
-  stage: 1 | 3
+  /** 1 and 3: a text check; 4: the image check (stage 4b) refused the generated picture. */
+  stage: 1 | 3 | 4
   /** The server's sentence (English, for teachers). */
   reason: string
   foundTerms: string[]
@@ -60,7 +61,9 @@ export function blockedProblem(
   block: Pick<BlockedResponse, 'stage' | 'reason' | 'found_terms'>,
   stages: Stages,
 ): BlockedProblem {
-  const report = (block.stage === 1 ? stages.stage1 : stages.stage3?.safety) ?? null
+  const report =
+    (block.stage === 1 ? stages.stage1 : block.stage === 3 ? stages.stage3?.safety : stages.stage4?.output_check) ??
+    null
   return { kind: 'blocked', stage: block.stage, reason: block.reason, foundTerms: block.found_terms, report }
 }
 
@@ -76,7 +79,7 @@ export type StageNumber = 1 | 2 | 3 | 4
 export type StageStatus = 'waiting' | 'running' | 'done' | 'blocked' | 'skipped'
 
 /** The blocked stage of `problem`, or null. */
-export function blockedStage(problem: FlowProblem | null): 1 | 3 | null {
+export function blockedStage(problem: FlowProblem | null): 1 | 3 | 4 | null {
   return problem?.kind === 'blocked' ? problem.stage : null
 }
 

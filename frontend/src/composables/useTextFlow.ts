@@ -126,7 +126,7 @@ export function useTextFlow(api: TextFlowApi, seed: SeedControl, run: RunControl
             : optimizedPrompt.value !== ''
               ? 'done'
               : 'waiting',
-      4: current === 'generating' ? 'running' : media.value !== null ? 'done' : 'waiting',
+      4: current === 'generating' ? 'running' : blocked === 4 ? 'blocked' : media.value !== null ? 'done' : 'waiting',
     }
   })
 

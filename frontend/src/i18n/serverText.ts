@@ -102,7 +102,9 @@ export function blockedText(i18n: ServerTextI18n, block: Omit<BlockedProblem, 'k
   const { stage, report } = block
   let why: string
   let note: string | null = null
-  if (block.foundTerms.length > 0) {
+  if (stage === 4) {
+    why = t('server.blocked.image')
+  } else if (block.foundTerms.length > 0) {
     const terms = block.foundTerms.join(', ')
     why =
       report === null

@@ -152,6 +152,8 @@ const de = {
       other: 'Die Sicherheitsprüfung hat deinen Text nicht durchgelassen.',
       hint1: 'Ändere deine Idee und versuch es noch einmal.',
       hint3: 'Ändere deinen Text oder den Prompt und versuch es noch einmal.',
+      image: 'Das Bild, das herauskam, passt nicht zur Sicherheitsstufe. Es wurde nicht gespeichert.',
+      hint4: 'Versuch es mit anderen Wörtern oder einem anderen Seed.',
     },
     /** Text steps by step and `status` (a combination not listed here gets no sentence). */
     step: {

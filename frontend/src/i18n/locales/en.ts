@@ -151,6 +151,8 @@ const en: typeof de = {
       other: 'The safety check did not let your text through.',
       hint1: 'Change your idea and try again.',
       hint3: 'Change your text or the prompt and try again.',
+      image: 'The picture that came out does not fit the safety level. It was not kept.',
+      hint4: 'Try other words or another seed.',
     },
     step: {
       interception: {
