@@ -34,7 +34,8 @@ def create_app(settings: Settings | None = None, *, start_queue: bool = True, **
     from flask import Flask
     from flask_cors import CORS
 
-    from devserver.api import health, media, models, queue, runs, schema, teacher, ws
+    from devserver.api import health, media, models, openapi, queue, runs, schema, teacher, ws
+    from devserver.api.security import register_security
     from devserver.errors import register_error_handlers
     from devserver.services import build_services
     from devserver.settings import Settings
@@ -50,8 +51,12 @@ def create_app(settings: Settings | None = None, *, start_queue: bool = True, **
     app.config["SOCK_SERVER_OPTIONS"] = ws.server_options(settings)
     CORS(app, resources={r"/api/*": {"origins": settings.cors_origins}})
     register_error_handlers(app)
-    for blueprint in (health.bp, media.bp, schema.bp, runs.bp, queue.bp, ws.bp, models.bp, teacher.bp):
+    register_security(app, settings.cors_origins)
+    for blueprint in (health.bp, media.bp, schema.bp, runs.bp, queue.bp, ws.bp, models.bp, teacher.bp, openapi.bp):
         app.register_blueprint(blueprint)
+    from devserver import examples
+
+    app.register_blueprint(examples.bp)
     register_spa(app, settings.frontend_dist)
     if start_queue:
         services.queue.start()

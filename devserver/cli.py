@@ -4,7 +4,7 @@
     devserver run "idea" --config bauhaus [--image photo.jpg] [--seed N] [--output-config tiny_sd] [--language de]
     devserver models build-tiny [--force]
     devserver configs list
-    devserver contracts export [--check]
+    devserver contracts export [--check]     (schemas/json/*.schema.json and schemas/openapi.json)
     devserver worker --celery [--models id,id] [--concurrency 1] [--name NAME]
 
 Heavy modules (diffusers, torch) are imported only by the subcommands that need them, so ``--help`` is fast.
@@ -203,25 +203,36 @@ def export_json_schemas(target: Path) -> dict[Path, str]:
     return files
 
 
+def export_openapi(settings) -> str:  # type: ignore[no-untyped-def]
+    """The OpenAPI 3.1 document of the HTTP API as file text (``schemas/openapi.json``)."""
+    from devserver import create_app
+    from devserver.api.openapi import openapi_text
+
+    return openapi_text(create_app(settings, start_queue=False))
+
+
 def cmd_contracts_export(args: argparse.Namespace) -> int:
-    """Write schemas/json/*.schema.json from the pydantic contracts (--check: fail if stale)."""
+    """Write schemas/json/*.schema.json and schemas/openapi.json from the pydantic contracts (--check: fail if
+    stale)."""
     settings = _settings(args)
     target = settings.schemas_dir / "json"
     files = export_json_schemas(target)
+    files[settings.schemas_dir / "openapi.json"] = export_openapi(settings)
     stale = sorted(str(p) for p, text in files.items() if not p.is_file() or p.read_text(encoding="utf-8") != text)
     extra = sorted(str(p) for p in target.glob("*.schema.json") if p not in files)
     if args.check:
         if stale or extra:
-            print("stale JSON Schemas (run `devserver contracts export`):", *stale, *extra, sep="\n  ")
+            print("stale JSON Schemas / OpenAPI document (run `devserver contracts export`):", *stale, *extra,
+                  sep="\n  ")
             return 1
-        print(f"{len(files)} JSON Schemas up to date")
+        print(f"{len(files) - 1} JSON Schemas and the OpenAPI document up to date")
         return 0
     target.mkdir(parents=True, exist_ok=True)
     for path in extra:
         Path(path).unlink()
     for path, text in files.items():
         path.write_text(text, encoding="utf-8")
-    print(f"wrote {len(files)} JSON Schemas to {target}")
+    print(f"wrote {len(files) - 1} JSON Schemas to {target} and {settings.schemas_dir / 'openapi.json'}")
     return 0
 
 

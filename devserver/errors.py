@@ -11,6 +11,7 @@ these errors without depending on Flask.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -192,6 +193,14 @@ class ForbiddenError(ApiError):
     code = "forbidden"
 
 
+class StorageUnavailableError(ApiError):
+    """503: the server cannot read or write its own storage (the queue database; e.g. the disk is full)."""
+
+    status = 503
+    code = "storage_unavailable"
+    headers = {"Retry-After": "30"}
+
+
 class QueueUnavailableError(ApiError):
     """503: the job queue's broker (Redis, with the Celery backend) cannot be reached; nothing was queued."""
 
@@ -221,32 +230,71 @@ class SchemaFileError(Exception):
         self.problem = problem
 
 
+EXCERPT_CHARS = 60
+"""Longest excerpt of a client's value echoed in an error, in characters."""
+MAX_LISTED_ERRORS = 10
+"""Most validation errors listed in ``details.errors``; ``details.count`` says how many there were."""
+
+
+def excerpt(value: str, limit: int = EXCERPT_CHARS) -> str:
+    """A short, escaped excerpt of a client's text for an error: at most `limit` characters (after escaping),
+    then "…" if cut; control characters, lone surrogates and other unprintable characters are written as
+    ``\\uXXXX``.
+
+    Example: ``excerpt("a" * 1000, 5)`` -> ``"aaaaa…"``.
+    """
+    out: list[str] = []
+    length = 0
+    for index, ch in enumerate(value):
+        piece = ch if ch.isprintable() and not 0xD800 <= ord(ch) <= 0xDFFF else f"\\u{ord(ch):04x}"
+        if length + len(piece) > limit:
+            return "".join(out) + "…"
+        out.append(piece)
+        length += len(piece)
+        if index >= limit:
+            break
+    return "".join(out) + ("…" if len(value) > len(out) else "")
+
+
+def _field(loc: Any) -> str:
+    """A pydantic error location as a dotted field name, shortened to 100 characters."""
+    return excerpt(".".join(str(p) for p in loc), 100) if loc else ""
+
+
 def validation_details(exc: Any) -> dict[str, Any]:
-    """Turn a pydantic ``ValidationError`` into JSON details: ``{"errors": [{"field", "message", "input"}]}``.
+    """Turn a pydantic ``ValidationError`` into JSON details: ``{"errors": [{"field", "message", "input"}], "count"}``.
+
+    Inputs are echoed as short escaped excerpts (:func:`excerpt`), never whole, so an error body stays small
+    whatever the request held; objects and lists are not echoed (None).
 
     Args:
         exc: a ``pydantic.ValidationError``.
     Returns:
-        details dict; inputs that are not JSON-friendly are stringified.
+        details dict with at most :data:`MAX_LISTED_ERRORS` errors and their total ``count``.
     """
     errors = []
-    for err in exc.errors(include_url=False):
-        field = ".".join(str(p) for p in err.get("loc", ())) or "(body)"
+    all_errors = exc.errors(include_url=False, include_context=False)
+    for err in all_errors[:MAX_LISTED_ERRORS]:
         value = err.get("input")
-        if not isinstance(value, (str, int, float, bool, type(None))):
-            value = None if isinstance(value, (dict, list)) else str(value)
-        errors.append({"field": field, "message": err.get("msg", ""), "input": value})
-    return {"errors": errors}
+        if isinstance(value, str):
+            value = excerpt(value)
+        elif isinstance(value, float) and (value != value or abs(value) == float("inf")):
+            value = str(value)  # NaN and infinity are not JSON
+        elif not isinstance(value, (int, float, bool, type(None))):
+            value = None
+        errors.append({"field": _field(err.get("loc", ())) or "(body)", "message": excerpt(err.get("msg", ""), 200),
+                       "input": value})
+    return {"errors": errors, "count": len(all_errors)}
 
 
 def validation_message(exc: Any) -> str:
     """One sentence summarising a pydantic ``ValidationError`` (first error, with its field)."""
-    errs = exc.errors(include_url=False)
+    errs = exc.errors(include_url=False, include_context=False)
     if not errs:
         return "Invalid request."
     first = errs[0]
-    field = ".".join(str(p) for p in first.get("loc", ())) or "body"
-    msg = first.get("msg", "invalid value")
+    field = _field(first.get("loc", ())) or "body"
+    msg = excerpt(first.get("msg", "invalid value"), 200)
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
     more = f" (and {len(errs) - 1} more)" if len(errs) > 1 else ""
@@ -276,7 +324,7 @@ def register_error_handlers(app: Any) -> None:
     def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
         code = (exc.name or "http_error").lower().replace(" ", "_").replace("'", "")
         status = exc.code or 500
-        message = exc.description or exc.name
+        message = exc.name if status == 400 else (exc.description or exc.name)  # werkzeug 400s may echo input
         details: dict[str, Any] = {}
         if status == 413:
             limit = app.config.get("MAX_CONTENT_LENGTH")
@@ -290,6 +338,19 @@ def register_error_handlers(app: Any) -> None:
         if status == 405 and valid_methods:
             response.headers["Allow"] = ", ".join(valid_methods)
         return response
+
+    @app.errorhandler(sqlite3.Error)
+    def _storage(exc: sqlite3.Error):  # type: ignore[no-untyped-def]
+        log.error("queue database failed: %r", exc)
+        err = StorageUnavailableError("The server cannot use its storage right now (is the disk full?). "
+                                      "Try again in a moment.", details={"exception_type": type(exc).__name__})
+        return jsonify(err.to_dict()), err.status, err.headers
+
+    @app.errorhandler(RecursionError)
+    def _too_deep(exc: RecursionError):  # type: ignore[no-untyped-def]
+        log.warning("request needed too deep a recursion: %s", type(exc).__name__)
+        err = BadRequestError("the request is nested too deeply to be processed", code="json_too_deep")
+        return jsonify(err.to_dict()), err.status
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]

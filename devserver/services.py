@@ -16,7 +16,9 @@ from devserver.jobs.backends import QueueBackend
 from devserver.generation.tokens import PromptTokenCounter
 from devserver.jobs.events import EventBus
 from devserver.jobs.kinds import build_handlers
+from devserver.jobs.limits import QueueCap
 from devserver.jobs.queue import JobQueue
+from devserver.jobs.retention import EventCompactor
 from devserver.jobs.store import JobStore
 from devserver.llm.base import LlmBackend
 from devserver.llm.factory import build_llm_backend
@@ -25,7 +27,9 @@ from devserver.models.jobs import model_job_handlers
 from devserver.models.service import ModelService
 from devserver.models.store import ModelStore
 from devserver.pipeline.loader import SchemaRegistry
+from devserver.generation.output_check import SafetyCheckerModel
 from devserver.pipeline.orchestrator import Orchestrator
+from devserver.pipeline.output_check import OutputCheck
 from devserver.safety.filters import SafetyFilter
 from devserver.settings import Settings
 from devserver.storage.recorder import RunRecorder
@@ -88,10 +92,13 @@ def build_services(settings: Settings, *, generation_backend: DiffusersBackend |
                           retention_s=retention_h * 3600 if retention_h is not None else None)
     uploads.purge_expired()
     orchestrator = Orchestrator(settings=settings, registry=registry, safety=safety, llm=llm,
-                                generation=generation, recorder=recorder, uploads=uploads)
-    queue = JobQueue(bus=EventBus(JobStore(queue_db or settings.exports_dir / "queue.sqlite3")),
-                     handlers=build_handlers(orchestrator), orchestrator=orchestrator, recorder=recorder,
-                     backend=backend, concurrency=settings.queue_concurrency)
+                                generation=generation, recorder=recorder, uploads=uploads,
+                                output_check=build_output_check(settings, llm))
+    store = JobStore(queue_db or settings.exports_dir / "queue.sqlite3")
+    queue = JobQueue(bus=EventBus(store), handlers=build_handlers(orchestrator), orchestrator=orchestrator,
+                     recorder=recorder, backend=backend, concurrency=settings.queue_concurrency,
+                     cap=QueueCap(max_total=settings.queue_max_jobs, max_per_client=settings.queue_max_jobs_per_client),
+                     compactor=EventCompactor(store, settings.event_retention_hours))
     models = ModelService(registry=ModelRegistry(settings.resolved_models_dir, registry.output_configs),
                           store=ModelStore(settings.exports_dir / "models.sqlite3"), backend=local, queue=queue,
                           uploads=uploads, previews_dir=settings.exports_dir / "model_previews")
@@ -101,6 +108,20 @@ def build_services(settings: Settings, *, generation_backend: DiffusersBackend |
     return Services(settings=settings, registry=registry, safety=safety, llm=llm, generation=generation,
                     recorder=recorder, uploads=uploads, orchestrator=orchestrator, queue=queue, models=models,
                     tokens=PromptTokenCounter(local))
+
+
+def build_output_check(settings: Settings, llm: LlmBackend) -> OutputCheck:
+    """Stage 4b as configured by ``output_check``, ``output_check_dir`` and ``output_check_model``."""
+    if settings.output_check == "safety_checker":
+        folder = settings.output_check_dir or settings.resolved_models_dir / "safety-checker"
+        device = "cpu" if settings.device == "auto" else settings.device
+        return OutputCheck("safety_checker", settings.safety_level, checker=SafetyCheckerModel(folder, device))
+    if settings.output_check == "llm":
+        vision = llm
+        if settings.output_check_model and not llm.is_offline_template:
+            vision = build_llm_backend(settings.model_copy(update={"llm_model": settings.output_check_model}))
+        return OutputCheck("llm", settings.safety_level, llm=vision)
+    return OutputCheck("none", settings.safety_level)
 
 
 def get_services() -> Services:

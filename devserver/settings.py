@@ -134,6 +134,28 @@ class Settings(BaseSettings):
         2.0, gt=0, le=60, description="Seconds between a GPU worker's heartbeats in Redis; a worker silent for "
         "3 heartbeats is gone.")
 
+    # --- issue 7: limits, retention and the output image check
+    queue_max_jobs: int = Field(
+        120, ge=1, le=100_000,
+        description="Most runs waiting or running at once (a class of 30 with 4 runs each); more get 429.")
+    queue_max_jobs_per_client: int = Field(
+        20, ge=1, le=100_000,
+        description="Most runs waiting or running per client address (one learner's browser, one script).")
+    output_check: Literal["none", "safety_checker", "llm"] = Field(
+        "none",
+        description="Stage 4b, the check of every generated image before it is kept or shown: none; safety_checker "
+        "(diffusers' StableDiffusionSafetyChecker from <models>/safety-checker); llm (a vision model over the LLM "
+        "backend). For kids/youth a configured check that cannot run blocks the image (fail closed).")
+    output_check_model: str | None = Field(
+        None, description="Vision model name for output_check=llm (e.g. llava); unset: llm_model.")
+    output_check_dir: Path | None = Field(
+        None, description="Folder of the safety checker for output_check=safety_checker; unset: "
+        "<models>/safety-checker (config.json, model.safetensors, preprocessor_config.json).")
+    event_retention_hours: float | None = Field(
+        24.0, ge=0,
+        description="Finished runs keep their per-step progress events this long (stage and terminal events and "
+        "the last progress stay); 0 compacts at once, unset (null) keeps everything.")
+
     @field_validator("cors_origins")
     @classmethod
     def _no_wildcard(cls, origins: list[str]) -> list[str]:

@@ -39,10 +39,14 @@ def register_spa(app: Flask, dist: Path) -> None:
         if path:
             try:
                 response = send_from_directory(dist, path, max_age=0)
+                response.cache_control.no_cache = None  # werkzeug's max_age=0 sets it; decided here instead
+                response.cache_control.max_age = None
                 if path.startswith("assets/"):
                     response.cache_control.max_age = ASSET_MAX_AGE_S
                     response.cache_control.public = True
                     response.cache_control.immutable = True
+                else:
+                    response.cache_control.no_cache = True
                 return response
             except NotFound:
                 if path.startswith("assets/"):

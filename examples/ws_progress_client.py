@@ -4,8 +4,9 @@
     python examples/ws_progress_client.py http://127.0.0.1:17802 RUN_ID [...]    # these runs, until they end
 
 Queue a run with ``"async": true`` (``POST /api/schema/pipeline/generation`` or ``/execute``) and pass
-its ``run_id``. Uses simple-websocket (installed with flask-sock); the protocol is described in
-``devserver/api/ws.py`` and its messages in ``devserver/contracts/jobs.py``.
+its ``run_id``. Uses simple-websocket (installed with flask-sock); the protocol is seed 003's (every message is
+``{"type", "timestamp", "data": {...}}``), described in ``devserver/api/ws.py``, its messages in
+``devserver/contracts/jobs.py``. The browser version is ``examples/websocket_test_client.html``.
 """
 
 from __future__ import annotations
@@ -29,21 +30,22 @@ def ws_url(base_url: str) -> str:
 
 
 def describe(message: dict) -> str:
-    """One readable line per message."""
-    kind, job = message["type"], message.get("job_id", "")
+    """One readable line per message (the payload is under ``data``, as in seed 003)."""
+    kind, data = message["type"], message["data"]
+    job = data.get("job_id", "")
     if kind == "progress_update":
-        return f"{job} step {message['step']}/{message['total_steps']} ({message['progress']:.0%})"
+        return f"{job} step {data['step']}/{data['total_steps']} ({data['progress']:.0%})"
     if kind == "generation_complete":
-        media = message["media_output"]
+        media = data["media_output"]
         return f"{job} done: {media['url']} (seed {media['seed']}, {media['width']}x{media['height']})"
     if kind == "generation_error":
-        return f"{job} failed: {message['error']['code']}: {message['error']['message']}"
+        return f"{job} failed: {data['error']['code']}: {data['error']['message']}"
     if kind == "generation_blocked":
-        return f"{job} blocked at stage {message['stage']}: {message['reason']}"
+        return f"{job} blocked at stage {data['stage']}: {data['reason']}"
     if kind in ("subscribed", "unsubscribed"):
-        return f"{kind}: {'all runs' if message['job_ids'] is None else ', '.join(message['job_ids']) or 'none'}"
+        return f"{kind}: {'all runs' if data['job_ids'] is None else ', '.join(data['job_ids']) or 'none'}"
     if kind == "error":
-        return f"server says: {message['message']}"
+        return f"server says: {data['message']}"
     return f"{job} {kind.removeprefix('generation_')}"
 
 
@@ -65,11 +67,11 @@ def main(argv: list[str] | None = None) -> int:
             message = json.loads(ws.receive())
             print(f"{message['timestamp']}  {describe(message)}", flush=True)
             if message["type"] == "subscribed" and args.job_ids:
-                waiting = set(message["job_ids"])  # the server leaves out ids it does not know
+                waiting = set(message["data"]["job_ids"])  # the server leaves out ids it does not know
                 if not waiting:
                     return 1
-            elif message["type"] in ENDINGS and message["job_id"] in waiting:
-                waiting.discard(message["job_id"])
+            elif message["type"] in ENDINGS and message["data"]["job_id"] in waiting:
+                waiting.discard(message["data"]["job_id"])
                 if not waiting:
                     return 0
     except KeyboardInterrupt:

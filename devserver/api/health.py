@@ -6,7 +6,8 @@ from flask import Blueprint
 
 from devserver import __version__
 from devserver.api._io import respond
-from devserver.contracts.api import DefaultModelStatus, HealthLimits, HealthResponse
+from devserver.api.openapi import documented
+from devserver.contracts.api import DefaultModelStatus, HealthLimits, HealthResponse, SafetyInfo, SafetyListOut
 from devserver.contracts.common import ACCEPTED_MIME_TYPES
 from devserver.pipeline.orchestrator import model_ref
 from devserver.services import Services, get_services
@@ -15,6 +16,7 @@ bp = Blueprint("health", __name__, url_prefix="/api/health")
 
 
 @bp.get("")
+@documented(responses={200: HealthResponse})
 def health():  # type: ignore[no-untyped-def]
     """Liveness and the facts a client needs before its first request."""
     services = get_services()
@@ -25,6 +27,12 @@ def health():  # type: ignore[no-untyped-def]
         limits=HealthLimits(upload_max_bytes=settings.upload_max_bytes,
                             upload_max_side_px=settings.upload_max_side_px,
                             accepted_types=list(ACCEPTED_MIME_TYPES)),
+        safety=SafetyInfo(level=settings.safety_level,
+                          lists=[SafetyListOut(name=name, description=description)
+                                 for name, description in services.safety.descriptions().items()],
+                          output_check=settings.output_check,
+                          setting="DEVSERVER_SAFETY_LEVEL=kids|youth|adult|research (set by an admin before "
+                                  "`make run`; restart the server to apply)"),
         default_model=default_model_status(services)))
 
 

@@ -8,7 +8,9 @@ from flask import Blueprint, request, send_file
 
 from devserver.api._io import respond
 from devserver.classroom import runs
+from devserver.api.openapi import documented
 from devserver.contracts.api import RunInfoResponse, RunMetadata, UploadResponse
+from devserver.contracts.http_params import UploadForm
 from devserver.errors import BadRequestError
 from devserver.services import get_services
 
@@ -16,6 +18,7 @@ bp = Blueprint("media", __name__, url_prefix="/api/media")
 
 
 @bp.post("/upload/image")
+@documented(form=UploadForm, responses={200: UploadResponse})
 def upload_image():  # type: ignore[no-untyped-def]
     """Store an uploaded png/jpeg/webp as a normalised RGB PNG (multipart field ``file``)."""
     upload = request.files.get("file")
@@ -30,6 +33,7 @@ def upload_image():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/uploads/<image_id>")
+@documented(responses={200: None}, media={200: "image/png"})
 def get_upload(image_id: str):  # type: ignore[no-untyped-def]
     """The stored PNG of an upload."""
     path = get_services().uploads.path_for(image_id)
@@ -38,6 +42,7 @@ def get_upload(image_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/image/<run_id>", defaults={"index": None})
 @bp.get("/image/<run_id>/<int:index>")
+@documented(responses={200: None}, media={200: "image/png"})
 def get_image(run_id: str, index: int | None):  # type: ignore[no-untyped-def]
     """A generated PNG of a run; without index the latest one."""
     path = get_services().recorder.open(run_id).image_path(index)
@@ -46,6 +51,7 @@ def get_image(run_id: str, index: int | None):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/info/<run_id>")
+@documented(responses={200: RunInfoResponse})
 def run_info(run_id: str):  # type: ignore[no-untyped-def]
     """The run's metadata.json."""
     meta = get_services().recorder.open(run_id).metadata()

@@ -18,6 +18,10 @@ from flask import Blueprint, Response, request
 from devserver.api._io import respond
 from devserver.classroom import runs
 from devserver.contracts.classroom import RunDetailResponse, RunListQuery
+from devserver.api.openapi import documented
+from devserver.contracts.http_params import RunEventsHeaders, RunEventsQuery
+from devserver.contracts.api import ErrorResponse
+from devserver.contracts.jobs import RunStatusResponse
 from devserver.errors import BadRequestError
 from devserver.jobs.events import RunStream
 from devserver.services import get_services
@@ -26,6 +30,21 @@ bp = Blueprint("runs", __name__, url_prefix="/api/runs")
 
 RECONNECT_MS = 3000
 """Reconnection delay suggested to EventSource clients (the SSE ``retry`` field), in milliseconds."""
+SSE_EVENT_SCHEMA = {
+    "type": "object",
+    "description": "One Server-Sent Event: `event` is the type, `data` its JSON (models in devserver.contracts.jobs."
+                   "EVENT_MODELS: queued, started, stage_start, stage_complete, progress, then exactly one of "
+                   "complete, blocked, error, canceled); heartbeats are comments.",
+    "properties": {
+        "id": {"type": "string", "pattern": "^[0-9]+$", "description": "Event id, for Last-Event-ID."},
+        "event": {"type": "string", "enum": ["queued", "started", "stage_start", "stage_complete", "progress",
+                                             "complete", "blocked", "error", "canceled"],
+                  "description": "Event type."},
+        "data": {"type": "string", "contentMediaType": "application/json", "description": "The event's data."},
+        "retry": {"type": "integer", "description": "Reconnection delay in milliseconds."},
+    },
+}
+"""The OpenAPI schema of one event of the stream (what an EventSource hands a listener)."""
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 """No caching; ``X-Accel-Buffering: no`` tells nginx-style proxies not to buffer the stream."""
 
@@ -50,12 +69,14 @@ def _ids(raw: str) -> list[str]:
 
 
 @bp.get("/<run_id>")
+@documented(responses={200: RunStatusResponse})
 def run_status(run_id: str):  # type: ignore[no-untyped-def]
     """Status, queue position, stages so far and the result of a queued run."""
     return respond(get_services().queue.status(run_id))
 
 
 @bp.post("/<run_id>/cancel")
+@documented(responses={200: RunStatusResponse, 202: RunStatusResponse, 403: ErrorResponse, 409: ErrorResponse})
 def cancel_run(run_id: str):  # type: ignore[no-untyped-def]
     """Cancel: 200 when the run is canceled now (it was queued), 202 when it stops at its next step."""
     status = get_services().queue.cancel(run_id)
@@ -63,6 +84,8 @@ def cancel_run(run_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/<run_id>/events")
+@documented(query=RunEventsQuery, headers=RunEventsHeaders, responses={200: None},
+            media={200: {"text/event-stream": SSE_EVENT_SCHEMA}})
 def run_events(run_id: str):  # type: ignore[no-untyped-def]
     """The run's events as text/event-stream: history after Last-Event-ID, then live, until the terminal event."""
     services = get_services()

@@ -5,21 +5,29 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from devserver.api._io import parse_json, respond
+from devserver.api.openapi import documented
 from devserver.contracts.api import (
+    BlockedResponse,
     CategoryOut,
     ConfigDetail,
     ConfigDetailResponse,
     ConfigListResponse,
     ConfigSummary,
     ExecuteRequest,
+    ErrorResponse,
+    ExecuteResponse,
     GenerationRequestBody,
+    GenerationResponse,
     OptimizeRequest,
+    OptimizeResponse,
     OutputConfigListResponse,
     OutputConfigOut,
     Stage2Request,
+    Stage2Response,
 )
 from devserver.classroom.prompts import prompt_tokens_response
 from devserver.contracts.classroom import PromptTokensRequest
+from devserver.contracts.jobs import QueuedResponse
 from devserver.pipeline.orchestrator import model_ref
 from devserver.services import get_services
 
@@ -27,6 +35,7 @@ bp = Blueprint("schema", __name__, url_prefix="/api/schema")
 
 
 @bp.get("/configs")
+@documented(responses={200: ConfigListResponse})
 def list_configs():  # type: ignore[no-untyped-def]
     """Interception configs for the picker, grouped by category (display order)."""
     registry = get_services().registry
@@ -39,6 +48,7 @@ def list_configs():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/configs/<config_id>")
+@documented(responses={200: ConfigDetailResponse})
 def get_config(config_id: str):  # type: ignore[no-untyped-def]
     """One interception config with its rules (context) per language."""
     config = get_services().registry.config(config_id)
@@ -48,6 +58,7 @@ def get_config(config_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/output-configs")
+@documented(responses={200: OutputConfigListResponse})
 def list_output_configs():  # type: ignore[no-untyped-def]
     """Output configs (target models) with availability: weights on disk or not, and why."""
     services = get_services()
@@ -64,24 +75,34 @@ def list_output_configs():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/pipeline/execute")
+@documented(json=ExecuteRequest, responses={200: ExecuteResponse, 202: QueuedResponse, 403: BlockedResponse,
+                                            500: ErrorResponse, 502: ErrorResponse, 503: ErrorResponse,
+                                            504: ErrorResponse})
 def execute():  # type: ignore[no-untyped-def]
     """Stages 1-4 as a job: waited for, or with ``"async": true`` checked, queued and answered 202 at once."""
     return _job("execute", parse_json(ExecuteRequest))
 
 
 @bp.post("/pipeline/stage2")
+@documented(json=Stage2Request, responses={200: Stage2Response, 403: BlockedResponse, 502: ErrorResponse,
+                                           503: ErrorResponse, 504: ErrorResponse})
 def stage2():  # type: ignore[no-untyped-def]
     """Stages 1-2: safety, then interception."""
     return respond(get_services().orchestrator.stage2(parse_json(Stage2Request)))
 
 
 @bp.post("/pipeline/optimize")
+@documented(json=OptimizeRequest, responses={200: OptimizeResponse, 403: BlockedResponse, 502: ErrorResponse,
+                                             503: ErrorResponse, 504: ErrorResponse})
 def optimize():  # type: ignore[no-untyped-def]
     """Stage 3a: optimize a prompt for an output config."""
     return respond(get_services().orchestrator.optimize(parse_json(OptimizeRequest)))
 
 
 @bp.post("/pipeline/generation")
+@documented(json=GenerationRequestBody, responses={200: GenerationResponse, 202: QueuedResponse,
+                                                   403: BlockedResponse, 500: ErrorResponse, 502: ErrorResponse,
+                                                   503: ErrorResponse, 504: ErrorResponse})
 def generation():  # type: ignore[no-untyped-def]
     """Stages 3b, 3c and 4 on a final prompt as a job: waited for, or with ``"async": true`` answered 202 at once."""
     return _job("generation", parse_json(GenerationRequestBody))

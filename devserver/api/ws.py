@@ -1,13 +1,15 @@
 """/api/v1/ws/progress: job progress over a WebSocket (flask-sock, https://flask-sock.readthedocs.io/).
 
-Protocol (JSON text messages, models in :mod:`devserver.contracts.jobs`)::
+Protocol (seed 003; JSON text messages, models in :mod:`devserver.contracts.jobs`, built by
+:mod:`devserver.jobs.ws_messages`). Every server message is ``{"type", "timestamp", "data": {...}}``::
 
     client: {"type": "subscribe", "job_ids": ["<run_id>", ...] | null}     null = every run
-    server: {"type": "subscribed", "job_ids": ..., "timestamp": ...}
-    server: generation_started, progress_update, generation_complete, generation_error,
-            generation_canceled, generation_blocked   (each with job_id and timestamp)
+    server: {"type": "subscribed", "timestamp": ..., "data": {"job_ids": ...}}
+    server: generation_started, progress_update {job_id, progress 0..1, status, step, total_steps},
+            generation_complete {job_id, status, progress, media_output}, generation_error {job_id, error},
+            generation_canceled, generation_blocked {job_id, stage, reason, found_terms}   (all under "data")
     client: {"type": "unsubscribe", "job_ids": [...] | null}  ->  {"type": "unsubscribed", ...}
-    server: {"type": "error", "message": ...} for a message it does not understand (the socket stays open)
+    server: {"type": "error", "data": {"message": ...}} for a message it does not understand (the socket stays open)
 
 Subscribing to named runs first sends what already happened to them (so a client that subscribes just
 after submitting misses nothing), then live events. One thread per socket sends everything: client
@@ -24,31 +26,19 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
-
-from flask import Blueprint, request
+from flask import Blueprint
 from flask_sock import Sock
 from pydantic import BaseModel, ValidationError
 from simple_websocket import ConnectionClosed
 
-from devserver.contracts.jobs import (
-    WsClientMessage,
-    WsError,
-    WsGenerationBlocked,
-    WsGenerationCanceled,
-    WsGenerationComplete,
-    WsGenerationError,
-    WsGenerationStarted,
-    WsProgressUpdate,
-    WsSubscribe,
-    WsSubscribed,
-)
-from devserver.errors import ApiError, validation_message
+from devserver.contracts.jobs import WsClientMessage, WsSubscribe
+from devserver.api.security import check_origin
+from devserver.errors import validation_message
 from devserver.jobs.events import END_OF_STREAM, Subscription
 from devserver.jobs.store import JobEvent, JobStore
+from devserver.jobs.ws_messages import error_message, subscribed_message, ws_message
 from devserver.services import get_services
 from devserver.settings import Settings
-from devserver.storage.recorder import utc_now
 
 bp = Blueprint("ws", __name__, url_prefix="/api/v1/ws")
 sock = Sock()
@@ -73,41 +63,15 @@ _CLOSED = object()
 """Queued by the reader thread when the client closed the socket."""
 
 
-def ws_message(event: JobEvent) -> BaseModel | None:
-    """The WebSocket message for a job event, or None for events the protocol does not forward."""
-    common = {"job_id": event.run_id, "timestamp": event.created_at}
-    data = event.data
-    if event.type == "started":
-        return WsGenerationStarted(type="generation_started", **common)
-    if event.type == "progress":
-        return WsProgressUpdate(type="progress_update", progress=round(data["percent"] / 100, 4), status="running",
-                                step=data["step"], total_steps=data["total_steps"], **common)
-    if event.type == "complete":
-        if "media_output" not in data:  # a model job (benchmark/optimize/load): no image to announce
-            return None
-        return WsGenerationComplete(type="generation_complete", media_output=data["media_output"], **common)
-    if event.type == "error":
-        return WsGenerationError(type="generation_error", error=data["error"], **common)
-    if event.type == "canceled":
-        return WsGenerationCanceled(type="generation_canceled", **common)
-    if event.type == "blocked":
-        return WsGenerationBlocked(type="generation_blocked", stage=data["stage"], reason=data["reason"], **common)
-    return None
-
-
 @bp.before_request
-def check_origin() -> None:
-    """Refuse handshakes from other web pages (cross-site WebSocket hijacking).
+def check_handshake_origin() -> None:
+    """Refuse handshakes from other web pages (cross-site WebSocket hijacking), like state-changing requests.
 
     Raises:
-        ApiError (403, code "origin_not_allowed"): the Origin is neither this server nor a configured CORS origin.
+        OriginNotAllowedError (403, code "origin_not_allowed"): the Origin is neither this server nor a
+            configured CORS origin.
     """
-    origin = request.headers.get("Origin")
-    if origin is None or urlsplit(origin).netloc == request.host:  # same host and port: this server's own page
-        return
-    if origin not in get_services().settings.cors_origins:
-        raise ApiError(f"WebSocket connections from origin {origin!r} are not allowed", status=403,
-                       code="origin_not_allowed", details={"origin": origin})
+    check_origin(get_services().settings.cors_origins)
 
 
 @sock.route("/progress", bp=bp)
@@ -153,7 +117,7 @@ class _ProgressSocket:
         self._ws.send(message.model_dump_json())
 
     def _error(self, text: str) -> None:
-        self._send(WsError(type="error", message=text, timestamp=utc_now()))
+        self._send(error_message(text))
 
     def _forward(self, event: JobEvent) -> None:
         if event.id <= self._seen.get(event.run_id, 0):
@@ -181,10 +145,10 @@ class _ProgressSocket:
                 if unknown:
                     self._error(f"no queued run with job_id {', '.join(unknown)}; not subscribed to it")
             self._subscription.follow(known)
-            self._send(WsSubscribed(type="subscribed", job_ids=known, timestamp=utc_now()))
+            self._send(subscribed_message("subscribed", known))
             for run_id in known or ():
                 for event in self._store.events(run_id, after_id=self._seen.get(run_id, 0)):
                     self._forward(event)
         else:
             self._subscription.unfollow(job_ids)
-            self._send(WsSubscribed(type="unsubscribed", job_ids=job_ids, timestamp=utc_now()))
+            self._send(subscribed_message("unsubscribed", job_ids))

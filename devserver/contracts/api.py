@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from devserver.contracts.common import (
+    JsonInt,
     check_scheduler_name,
     SEED_MAX,
     GenerationMode,
@@ -38,9 +39,11 @@ class _Response(BaseModel):
 class GenerationParameters(_Request):
     """Optional overrides of the output config's defaults; omitted fields keep the defaults."""
 
-    width: int | None = Field(None, ge=64, le=2048, description="Image width in pixels; a multiple of 8.")
-    height: int | None = Field(None, ge=64, le=2048, description="Image height in pixels; a multiple of 8.")
-    steps: int | None = Field(None, ge=1, le=150, description="num_inference_steps (denoising steps).")
+    width: JsonInt | None = Field(None, ge=64, le=2048, json_schema_extra={"multipleOf": 8},
+                                  description="Image width in pixels; a multiple of 8.")
+    height: JsonInt | None = Field(None, ge=64, le=2048, json_schema_extra={"multipleOf": 8},
+                                   description="Image height in pixels; a multiple of 8.")
+    steps: JsonInt | None = Field(None, ge=1, le=150, description="num_inference_steps (denoising steps).")
     cfg: float | None = Field(None, ge=0, le=30, description="guidance_scale (classifier-free guidance).")
     negative_prompt: str | None = Field(None, max_length=MAX_TEXT_CHARS, description="What the image should avoid.")
     scheduler: str | None = Field(
@@ -81,7 +84,8 @@ class ExecuteRequest(_WithRunOptions):
         None, max_length=MAX_TEXT_CHARS, description="The learner's (edited) rules (HOW); default: the config's rules."
     )
     output_config: str | None = Field(None, max_length=64, description="Output config id; default: server default.")
-    seed: int | None = Field(None, ge=0, le=SEED_MAX, description="Seed; omitted: the server draws one and returns it.")
+    seed: JsonInt | None = Field(None, ge=0, le=SEED_MAX,
+                                 description="Seed; omitted: the server draws one and returns it.")
     input_image: str | None = Field(
         None, pattern=UUID4_PATTERN, description="image_id of an upload: present => img2img."
     )
@@ -122,7 +126,7 @@ class GenerationRequestBody(_WithRunOptions):
 
     prompt: str = Field(min_length=1, max_length=MAX_TEXT_CHARS, description="The final prompt.")
     output_config: str | None = Field(None, max_length=64, description="Output config id; default: server default.")
-    seed: int | None = Field(None, ge=0, le=SEED_MAX, description="Seed; omitted: the server draws one.")
+    seed: JsonInt | None = Field(None, ge=0, le=SEED_MAX, description="Seed; omitted: the server draws one.")
     run_id: str | None = Field(
         None, pattern=UUID4_PATTERN, description="Existing run to add the image to; omitted: a new run."
     )
@@ -136,11 +140,13 @@ class GenerationRequestBody(_WithRunOptions):
 class FilterCheck(_Response):
     """One safety check of a stage (term filter or LLM judgement)."""
 
-    name: Literal["term_filter", "llm_check"] = Field(description="Which check ran.")
+    name: Literal["term_filter", "llm_check", "image_safety_checker", "vision_llm_check"] = Field(
+        description="Which check ran: term_filter and llm_check on texts (stages 1 and 3c); image_safety_checker "
+        "(diffusers' StableDiffusionSafetyChecker) or vision_llm_check on the generated image (stage 4b).")
     passed: bool = Field(description="False when this check blocks.")
     found_terms: list[str] = Field(default_factory=list, description="Listed terms found in the text.")
     verdict: Literal["safe", "unsafe", "undecided"] | None = Field(
-        None, description="llm_check only: the safety model's verdict; undecided = it failed or answered "
+        None, description="llm_check and the image checks: the verdict; undecided = the check failed or answered "
         "neither SAFE nor UNSAFE (kids/youth then block). None for term_filter."
     )
     detail: str = Field("", description="Human note in English (the LLM's reason, counts, ...), for teachers.")
@@ -155,6 +161,11 @@ class SafetyStage(_Response):
     level: SafetyLevel = Field(description="Server safety level the checks used.")
     checks: list[FilterCheck] = Field(description="The checks in the order they ran.")
     found_terms: list[str] = Field(default_factory=list, description="All terms found, in order.")
+    found_in: list[str] = Field(
+        default_factory=list,
+        description="Request fields whose text contained found terms, e.g. input_text, context_prompt, "
+        "interception_result, optimized_prompt, prompt, parameters.negative_prompt.",
+    )
     reason: str | None = Field(None, description="Why it blocked (None when passed).")
     duration_ms: int = Field(0, ge=0, description="Stage time, in milliseconds.")
 
@@ -189,9 +200,10 @@ class Stage3Report(_Response):
 
 
 class Stage4Report(_Response):
-    """Stage 4: generation facts."""
+    """Stage 4: generation facts, and stage 4b's output image check."""
 
-    status: Literal["done"] = Field(description="Outcome.")
+    status: Literal["done", "blocked"] = Field(
+        description="done; blocked when stage 4b found the image unsuitable (it was neither kept nor served).")
     mode: GenerationMode = Field(description="txt2img or img2img.")
     output_config: str = Field(description="Output config id.")
     model: str = Field(description="Model source (builtin:tiny_sd, local path or hub id).")
@@ -209,6 +221,8 @@ class Stage4Report(_Response):
     negative_prompt: str = Field("", description="Negative prompt used.")
     device: str = Field(description="Torch device.")
     duration_ms: int = Field(ge=0, description="Generation time, in milliseconds.")
+    output_check: SafetyStage | None = Field(
+        None, description="Stage 4b, the output image check (None when no check is configured).")
 
 
 class Stages(_Response):
@@ -279,9 +293,11 @@ class BlockedResponse(_Response):
     """403: a safety stage blocked the run; nothing later ran, nothing was generated."""
 
     status: Literal["blocked"] = Field(description="Outcome.")
-    stage: Literal[1, 3] = Field(description="The stage that blocked.")
+    stage: Literal[1, 3, 4] = Field(
+        description="The stage that blocked: 1 and 3 the text checks, 4 the output image check (stage 4b; the "
+        "image was neither kept nor served).")
     reason: str = Field(description="Human sentence naming why.")
-    found_terms: list[str] = Field(description="Terms found (may be empty for an LLM verdict).")
+    found_terms: list[str] = Field(description="Terms found (may be empty for an LLM or image verdict).")
     run_id: str = Field(description="The run's id; its folder records the block.")
     stages: Stages = Field(description="Reports of the stages that ran.")
 
@@ -331,6 +347,23 @@ class DefaultModelStatus(_Response):
         "time loading has taken so far, at least 1); null when ready.")
 
 
+class SafetyListOut(_Response):
+    """A term list that applies at the server's level (for the teacher view: what is blocked and why)."""
+
+    name: str = Field(description="List name, e.g. graphic_violence.")
+    description: str = Field(description="What the list covers, for teachers (English).")
+
+
+class SafetyInfo(_Response):
+    """What the server's safety level means and how it is set (issue 7: teachers see the level)."""
+
+    level: SafetyLevel = Field(description="Server-wide safety level: kids (8-12), youth (13-17), adult, research.")
+    lists: list[SafetyListOut] = Field(description="The term lists checked at this level (stages 1 and 3c).")
+    output_check: Literal["none", "safety_checker", "llm"] = Field(
+        description="Stage 4b, the check of every generated image: none, safety_checker or llm.")
+    setting: str = Field(description="How an admin changes the level: the environment variable and its values.")
+
+
 class HealthResponse(_Response):
     """200 of GET /api/health."""
 
@@ -341,6 +374,8 @@ class HealthResponse(_Response):
     llm_backend: str = Field(description="Text backend: template, ollama or openai.")
     limits: HealthLimits = Field(description="Client-side validation limits.")
     default_model: DefaultModelStatus = Field(description="Whether the default model is loaded yet.")
+    safety: SafetyInfo | None = Field(None, description="The safety level's lists, the image check and how to change "
+                                                        "the level (for the studio header and the teacher view).")
 
 
 class LocalizedTextOut(_Response):

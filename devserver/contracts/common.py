@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator
 
 SafetyLevel = Literal["kids", "youth", "adult", "research"]
 Language = Literal["de", "en"]
@@ -47,3 +49,14 @@ SEED_MAX = 2**32 - 1
 
 ACCEPTED_MIME_TYPES: tuple[str, ...] = ("image/png", "image/jpeg", "image/webp")
 """Upload formats accepted by POST /api/media/upload/image (checked from the bytes, not the name)."""
+
+
+def _integral(value: Any) -> Any:
+    """JSON Schema counts 129.0 as an integer (https://json-schema.org/draft/2020-12/json-schema-core#section-6.3):
+    accept a float with no fractional part where an integer is expected; anything else goes on unchanged."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+JsonInt = Annotated[int, BeforeValidator(_integral)]
+"""An integer field of a request body: a JSON integer (129 or 129.0), never a string, a boolean or 5.5; request
+bodies are validated in pydantic's strict JSON mode (devserver.api._io.parse_json)."""

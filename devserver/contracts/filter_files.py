@@ -8,9 +8,12 @@ terms that are not in the list); this module checks the structure only.
 
 Example::
 
-    {"name": "weapons", "description": "Weapons (kids).", "levels": ["kids"],
+    {"name": "weapons", "description": "Weapons (kids).", "source": "Compiled by ...", "levels": ["kids"],
      "terms": {"de": ["Waffe", "Gewehr"], "en": ["gun", "rifle"]},
      "match": {"compound_heads": ["Gewehr"], "allow": {"de": ["Waffel"], "en": ["glue gun"]}}}
+
+A second kind of file, ``schemas/filters/allow/<name>.json`` (:class:`AllowListFile`), is a reviewed list of
+innocent words (children's-book words such as "Ritter", "Schwert", "Drache") that no filter list may block.
 """
 
 from __future__ import annotations
@@ -62,6 +65,25 @@ class NearRule(_Strict):
         return self
 
 
+class SeparableVerb(_Strict):
+    """A German separable verb whose parts stand apart in a sentence: "Er bringt ihn um" (umbringen).
+
+    Matches when a conjugated form of the verb is followed, within `window` words of the same clause, by the
+    particle at the end of the clause (before . , ; : ! ? or a conjunction, or at the end of the text), and
+    (if `between` is given) one of the `between` words stands in between ("bringt sich um" for self-harm).
+    Source of the rule: German verb-second word order with the separated particle closing the clause
+    ("Satzklammer", Duden Grammatik, section on separable verbs).
+    """
+
+    term: Term = Field(description="The listed German term this rule reports, written exactly as in terms.de.")
+    particle: Term = Field(description="The separated particle, e.g. 'um', 'auf', 'ab', 'nieder', 'tot'.")
+    forms: list[Term] = Field(min_length=1, description="Conjugated forms of the verb without the particle "
+                                                        "('bringe', 'bringst', 'bringt', 'brachte', ...).")
+    between: list[Term] = Field(default_factory=list, description="Words one of which must stand between verb and "
+                                                                  "particle (e.g. reflexive pronouns); empty: any.")
+    window: int = Field(6, ge=1, le=12, description="Most words from the verb to the particle.")
+
+
 class MatchOptions(_Strict):
     """Optional knobs of one list; the defaults match whole words (with spelling variants) only."""
 
@@ -89,6 +111,14 @@ class MatchOptions(_Strict):
         ),
     )
     near: NearRule | None = Field(None, description="Optional co-occurrence rule, see NearRule.")
+    exact_only: list[Term] = Field(
+        default_factory=list,
+        description="Terms of this list (as written in terms) matched exactly only (no fuzzy ratio, sound key or "
+                    "swapped letters), because a real word lies that close ('strangle' ~ 'strange', 'verblutet' ~ "
+                    "'verblüht', 'abgehackt' ~ 'abgehakt').",
+    )
+    separable_verbs: list[SeparableVerb] = Field(
+        default_factory=list, description="German separable verbs matched across the sentence, see SeparableVerb.")
 
 
 class FilterFile(_Strict):
@@ -96,6 +126,7 @@ class FilterFile(_Strict):
 
     name: str = Field(pattern=FILTER_NAME_PATTERN, description="List name; equals the file name without .json.")
     description: str = Field(min_length=1, description="What the list covers, for teachers and admins.")
+    source: str = Field(min_length=10, description="Where the terms come from and who reviewed them.")
     levels: list[SafetyLevel] = Field(
         min_length=1, description="Safety levels at which the list applies (kids, youth, adult, research)."
     )
@@ -115,3 +146,19 @@ class FilterFile(_Strict):
         if not self.terms.indexed() and self.match.near is None:
             raise ValueError("the list has no terms and no near rule")
         return self
+
+
+class AllowListFile(_Strict):
+    """``schemas/filters/allow/<name>.json``: reviewed innocent words that no filter list blocks at `levels`.
+
+    At load time a listed term of a filter list that equals an allowed word is an error (the two lists would
+    contradict each other); at match time a hit whose word is an allowed word is dropped (a fuzzy or compound
+    match must not turn "Drachen" or "Schwerter" into a block).
+    """
+
+    name: str = Field(pattern=FILTER_NAME_PATTERN, description="List name; equals the file name without .json.")
+    description: str = Field(min_length=1, description="What the words have in common and why they are allowed.")
+    source: str = Field(min_length=10, description="Where the words come from and who reviewed them.")
+    reviewed: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="Date of the last review, YYYY-MM-DD.")
+    levels: list[SafetyLevel] = Field(min_length=1, description="Safety levels at which the words are allowed.")
+    words: LanguageTerms = Field(description="The allowed single words per language (plural forms included).")

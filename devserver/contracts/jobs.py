@@ -61,7 +61,7 @@ class ProgressInfo(_Model):
 class BlockedInfo(_Model):
     """Why a safety stage blocked the run."""
 
-    stage: Literal[1, 3] = Field(description="The stage that blocked.")
+    stage: Literal[1, 3, 4] = Field(description="The stage that blocked (4: the output image check).")
     reason: str = Field(description="Human sentence naming why.")
     found_terms: list[str] = Field(description="Terms found (may be empty for an LLM verdict).")
 
@@ -202,27 +202,41 @@ class WsUnsubscribe(_Model):
 
 
 class _WsMessage(_Model):
+    """Seed 003's envelope: every server message is ``{"type", "timestamp", "data": {...}}``."""
+
     timestamp: str = Field(description="ISO 8601 UTC time of the event.")
+
+
+class WsSubscribedData(_Model):
+    """data of ``subscribed`` / ``unsubscribed``."""
+
+    job_ids: list[str] | None = Field(description="The run_ids of the request that the server knows (null: all runs).")
 
 
 class WsSubscribed(_WsMessage):
     """Server -> client: the subscription was changed."""
 
     type: Literal["subscribed", "unsubscribed"] = Field(description="Acknowledges subscribe or unsubscribe.")
-    job_ids: list[str] | None = Field(description="The run_ids of the request (null: all runs).")
+    data: WsSubscribedData = Field(description="The subscription.")
+
+
+class WsJobData(_Model):
+    """data of ``generation_started`` and ``generation_canceled``."""
+
+    job_id: str = Field(description="The run_id.")
+    status: Literal["running", "canceled"] = Field(description="The run's state.")
 
 
 class WsGenerationStarted(_WsMessage):
     """Server -> client: a worker started the run."""
 
     type: Literal["generation_started"] = Field(description="Message type.")
-    job_id: str = Field(description="The run_id.")
+    data: WsJobData = Field(description="Which run.")
 
 
-class WsProgressUpdate(_WsMessage):
-    """Server -> client: one diffusion step finished."""
+class WsProgressData(_Model):
+    """data of ``progress_update`` (seed 003: ``const { job_id, progress, status } = message.data``)."""
 
-    type: Literal["progress_update"] = Field(description="Message type.")
     job_id: str = Field(description="The run_id.")
     progress: float = Field(ge=0, le=1, description="Fraction done, 0..1, never decreasing.")
     status: Literal["running"] = Field(description="The run's state.")
@@ -230,43 +244,79 @@ class WsProgressUpdate(_WsMessage):
     total_steps: int = Field(ge=1, description="Steps in total.")
 
 
+class WsProgressUpdate(_WsMessage):
+    """Server -> client: one diffusion step finished."""
+
+    type: Literal["progress_update"] = Field(description="Message type.")
+    data: WsProgressData = Field(description="The progress.")
+
+
+class WsCompleteData(_Model):
+    """data of ``generation_complete``."""
+
+    job_id: str = Field(description="The run_id.")
+    status: Literal["success"] = Field(description="The run's state.")
+    progress: float = Field(ge=1, le=1, description="Always 1.")
+    media_output: MediaOutput = Field(description="The generated image.")
+
+
 class WsGenerationComplete(_WsMessage):
     """Server -> client: the run succeeded."""
 
     type: Literal["generation_complete"] = Field(description="Message type.")
+    data: WsCompleteData = Field(description="The result.")
+
+
+class WsErrorData(_Model):
+    """data of ``generation_error``."""
+
     job_id: str = Field(description="The run_id.")
-    media_output: MediaOutput = Field(description="The generated image.")
+    status: Literal["error"] = Field(description="The run's state.")
+    error: ErrorBody = Field(description="What went wrong.")
 
 
 class WsGenerationError(_WsMessage):
     """Server -> client: the run failed."""
 
     type: Literal["generation_error"] = Field(description="Message type.")
-    job_id: str = Field(description="The run_id.")
-    error: ErrorBody = Field(description="What went wrong.")
+    data: WsErrorData = Field(description="What went wrong.")
 
 
 class WsGenerationCanceled(_WsMessage):
     """Server -> client: the run was canceled."""
 
     type: Literal["generation_canceled"] = Field(description="Message type.")
+    data: WsJobData = Field(description="Which run.")
+
+
+class WsBlockedData(_Model):
+    """data of ``generation_blocked``."""
+
     job_id: str = Field(description="The run_id.")
+    status: Literal["blocked"] = Field(description="The run's state.")
+    stage: Literal[1, 3, 4] = Field(description="The stage that blocked (4: the output image check).")
+    reason: str = Field(description="Human sentence naming why.")
+    found_terms: list[str] = Field(description="Terms found (empty for an LLM or image verdict).")
 
 
 class WsGenerationBlocked(_WsMessage):
     """Server -> client: a safety stage blocked the run."""
 
     type: Literal["generation_blocked"] = Field(description="Message type.")
-    job_id: str = Field(description="The run_id.")
-    stage: Literal[1, 3] = Field(description="The stage that blocked.")
-    reason: str = Field(description="Human sentence naming why.")
+    data: WsBlockedData = Field(description="The block.")
+
+
+class WsErrorMessageData(_Model):
+    """data of ``error``."""
+
+    message: str = Field(description="What was wrong with the client's message.")
 
 
 class WsError(_WsMessage):
     """Server -> client: the last client message was not understood (the socket stays open)."""
 
     type: Literal["error"] = Field(description="Message type.")
-    message: str = Field(description="What was wrong with the message.")
+    data: WsErrorMessageData = Field(description="The problem.")
 
 
 JOB_MODELS: tuple[type[BaseModel], ...] = (

@@ -20,7 +20,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -213,6 +214,31 @@ class UnloadOutcome:
     unload_time_ms: int
     interrupted_jobs: int
     cache_cleared: bool
+@contextmanager
+def library_failures(model_id: str, action: str, *, unavailable: tuple[type[BaseException], ...] = ()
+                     ) -> Iterator[None]:
+    """The one place that turns a diffusers/torch failure into ours: log the trace, raise a clean ApiError.
+
+    The message names the model and what failed, never the exception's text (which may hold paths or library
+    internals); ``details.exception_type`` names the exception class for support.
+
+    Args:
+        model_id: the output config id.
+        action: what was being done, e.g. "could not be loaded", "has no working img2img pipeline".
+        unavailable: exception types meaning "the weights cannot be read" (-> OutputConfigUnavailableError, 409).
+    Raises:
+        OutputConfigUnavailableError (409) for `unavailable` types, GenerationError (500) for any other
+        exception; ApiErrors pass through unchanged.
+    """
+    try:
+        yield
+    except ApiError:
+        raise
+    except Exception as exc:
+        log.exception("model %s %s", model_id, action)
+        error = OutputConfigUnavailableError if isinstance(exc, unavailable) else GenerationError
+        raise error(f"Model '{model_id}' {action}.",
+                    details={"output_config": model_id, "exception_type": type(exc).__name__}) from exc
 
 
 def fit_img2img_size(input_wh: tuple[int, int], box_wh: tuple[int, int]) -> tuple[int, int]:
@@ -310,6 +336,14 @@ class DiffusersBackend:
         path = Path(name).expanduser()
         return path if path.is_absolute() else self.models_dir / path
 
+    def display_path(self, path: Path) -> str:
+        """How a model path is shown to clients: ``models/<relative path>`` inside the models folder, else only
+        its last part (never an absolute server path)."""
+        try:
+            return f"models/{path.relative_to(self.models_dir).as_posix()}"
+        except ValueError:
+            return path.name
+
     def _resolve(self, model: ModelRef) -> _Source | str:
         """The first available source of `model`, or a sentence saying why none is (no torch import)."""
         reasons: list[str] = []
@@ -317,14 +351,16 @@ class DiffusersBackend:
             return _Source("builtin", str(self.models_dir / TINY_SD_FOLDER), "builtin:tiny_sd")
         if model.local_dir:
             path = self._path(model.local_dir)
+            shown = self.display_path(path)
             if (path / "model_index.json").is_file():
-                return _Source("local_dir", str(path), str(path))
-            reasons.append(f"folder {path} has no model_index.json" if path.is_dir() else f"folder {path} not found")
+                return _Source("local_dir", str(path), shown)
+            reasons.append(f"folder {shown} has no model_index.json" if path.is_dir() else f"folder {shown} not found")
         if model.single_file:
             path = self._path(model.single_file)
+            shown = self.display_path(path)
             if path.is_file():
-                return _Source("single_file", str(path), str(path))
-            reasons.append(f"checkpoint file {path} not found")
+                return _Source("single_file", str(path), shown)
+            reasons.append(f"checkpoint file {shown} not found")
         if model.hub_id:
             from huggingface_hub import try_to_load_from_cache
             from huggingface_hub.errors import HFValidationError
@@ -475,7 +511,8 @@ class DiffusersBackend:
         options: dict[str, Any] = {"torch_dtype": getattr(torch, self.dtype),
                                    "local_files_only": not self.allow_downloads}
         started = time.perf_counter()
-        try:
+        # missing or unreadable files: diffusers raises OSError/EnvironmentError -> 409 unavailable
+        with library_failures(model.id, f"could not be loaded from {source.label}", unavailable=(OSError,)):
             if source.kind == "builtin":
                 ensure_tiny_sd(self.models_dir)
             if source.kind == "single_file":
@@ -483,18 +520,6 @@ class DiffusersBackend:
             else:
                 pipe = cls.from_pretrained(source.location, **options)
             pipe = pipe.to(self.device)
-        except OSError as exc:  # missing or unreadable files (diffusers raises OSError/EnvironmentError)
-            log.exception("loading model %s from %s failed", model.id, source.label)
-            raise OutputConfigUnavailableError(
-                f"Model '{model.id}' could not be loaded from {source.label}: {exc}",
-                details={"output_config": model.id, "source": source.label},
-            ) from exc
-        except Exception as exc:
-            log.exception("loading model %s from %s failed", model.id, source.label)
-            raise GenerationError(
-                f"Model '{model.id}' could not be loaded from {source.label}: {type(exc).__name__}: {exc}",
-                details={"output_config": model.id, "source": source.label},
-            ) from exc
         self._load_count += 1
         pipe.set_progress_bar_config(disable=True)
         _check_no_meta(pipe, model.id)
@@ -508,15 +533,9 @@ class DiffusersBackend:
         import torch
 
         cls = getattr(diffusers, _PIPELINE_CLASSES[model.family]["img2img"])
-        try:
+        with library_failures(model.id, "has no working img2img pipeline"):
             # from_pipe casts the shared modules to its torch_dtype (float32 by default): pass ours.
             pipe = cls.from_pipe(base.pipe, torch_dtype=getattr(torch, self.dtype))
-        except Exception as exc:
-            log.exception("building the img2img pipeline of model %s failed", model.id)
-            raise GenerationError(
-                f"Model '{model.id}' has no working img2img pipeline: {type(exc).__name__}: {exc}",
-                details={"output_config": model.id},
-            ) from exc
         pipe.set_progress_bar_config(disable=True)
         return _Loaded(pipe, base.scheduler, base.source)
 
@@ -600,22 +619,15 @@ class DiffusersBackend:
             loaded = _Loaded(entry.obj, entry.scheduler, _Source("local_dir", entry.key, label))
             pipe = entry.obj if mode == "txt2img" else entry.derived[mode]
             try:
-                if request.scheduler is None:
-                    pipe.scheduler = type(loaded.scheduler).from_config(loaded.scheduler.config)
-                else:
-                    pipe.scheduler = make_scheduler(request.scheduler, loaded.scheduler.config)
-                started = time.perf_counter()
-                with torch.inference_mode():
-                    output = pipe(**kwargs)
-                duration_ms = round((time.perf_counter() - started) * 1000)
-            except ApiError:
-                raise
-            except Exception as exc:
-                log.exception("generation with model %s failed", model.id)
-                raise GenerationError(
-                    f"Image generation with model '{model.id}' failed: {type(exc).__name__}: {exc}",
-                    details={"output_config": model.id},
-                ) from exc
+                with library_failures(model.id, "failed to generate the image"):
+                    if request.scheduler is None:
+                        pipe.scheduler = type(loaded.scheduler).from_config(loaded.scheduler.config)
+                    else:
+                        pipe.scheduler = make_scheduler(request.scheduler, loaded.scheduler.config)
+                    started = time.perf_counter()
+                    with torch.inference_mode():
+                        output = pipe(**kwargs)
+                    duration_ms = round((time.perf_counter() - started) * 1000)
             finally:
                 self.cache.release(entry)
         if unloaded.is_set() and not canceled.is_set():

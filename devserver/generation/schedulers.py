@@ -9,6 +9,8 @@ diffusers is imported only inside :func:`make_scheduler`.
 
 from __future__ import annotations
 
+import logging
+
 from typing import Any
 
 from devserver.contracts.common import SCHEDULER_NAMES
@@ -16,6 +18,8 @@ from devserver.errors import RequestValidationError
 
 _SUFFIX = "Scheduler"
 
+
+log = logging.getLogger(__name__)
 
 def validate_scheduler_name(name: str) -> str:
     """Check that `name` is one of ``SCHEDULER_NAMES`` (exact spelling); return it.
@@ -49,9 +53,10 @@ def make_scheduler(name: str, config: Any) -> Any:
     try:
         return cls.from_config(config)
     except ImportError as exc:  # diffusers' placeholder class for a missing optional backend
+        log.warning("scheduler %s cannot be built: %s", name, exc)
         raise RequestValidationError(
-            f"scheduler {name} is not available on this server: {' '.join(str(exc).split())}",
-            details={"field": "scheduler", "value": name},
+            f"scheduler {name} is not available on this server (an optional library is missing)",
+            details={"field": "scheduler", "value": name, "exception_type": type(exc).__name__},
         ) from exc
 
 

@@ -70,6 +70,8 @@ from devserver.errors import (
 from devserver.jobs.backends import Detached, QueueBackend
 from devserver.jobs.events import EventBus, RunStream
 from devserver.jobs.kinds import JobHandler
+from devserver.jobs.limits import QueueCap, check_queue_cap
+from devserver.jobs.retention import EventCompactor
 from devserver.jobs.store import Job
 from devserver.pipeline.orchestrator import Orchestrator, RunObserver, record_block
 from devserver.storage.ids import validate_id
@@ -166,7 +168,10 @@ class JobQueue:
     """
 
     def __init__(self, *, bus: EventBus, handlers: dict[str, JobHandler], orchestrator: Orchestrator,
-                 recorder: RunRecorder, backend: QueueBackend, concurrency: int) -> None:
+                 recorder: RunRecorder, backend: QueueBackend, concurrency: int, cap: QueueCap | None = None,
+                 compactor: EventCompactor | None = None) -> None:
+        self.cap = cap
+        self.compactor = compactor
         self.bus = bus
         self.store = bus.store
         self.handlers = handlers
@@ -200,6 +205,8 @@ class JobQueue:
             else:
                 with self._lock:
                     self._start_thread(self._resume, run_id, pending)
+        if self.compactor is not None:
+            self.compactor.maybe_compact()
         if self.store.run_ids_with_status("queued"):
             with self._lock:
                 self._ensure_workers()
@@ -298,6 +305,7 @@ class JobQueue:
             the kind's checks, synchronously (nothing is queued): ConfigNotFoundError / OutputConfigNotFoundError /
             UploadNotFoundError / RunNotFoundError (404), InvalidIdError (400), RequestValidationError (422),
             OutputConfigUnavailableError (409); ConflictError (409) when the run already has a queued or running job.
+            QueueFullError (429, Retry-After) when the queue cap is reached.
         """
         _, response = self._submit(kind, request, client=client, wait=False)
         return response
@@ -328,7 +336,9 @@ class JobQueue:
         with self._lock:
             if self._stopping:
                 raise ServerStoppingError("The server is shutting down; try again in a moment.")
-            _, position = self.store.add_job(run_id, kind, request.model_dump(mode="json", by_alias=True))
+            if self.cap is not None:
+                check_queue_cap(self.store, self.cap, client, self.concurrency)
+            _, position = self.store.add_job(run_id, kind, request.model_dump(mode="json", by_alias=True), client)
             self._plans[run_id] = plan
             if waiter is not None:
                 self._waiters[run_id] = waiter
@@ -483,7 +493,8 @@ class JobQueue:
                                             for e in self.store.events(run_id) if e.type == "stage_complete"})
             log.info("run %s: following its stage 4 again after a restart", run_id)
             self._settle(run_id, lambda: self._orchestrator.resume_generation(run_id, stages, pending, observer),
-                         lambda media: ("success", "complete", CompleteEvent(media_output=media)))
+                         lambda result: ("blocked", "blocked", result) if isinstance(result, BlockedResponse)
+                         else ("success", "complete", CompleteEvent(media_output=result)))
         finally:
             with self._lock:
                 del self._cancel_flags[run_id]
@@ -524,6 +535,8 @@ class JobQueue:
         else:
             self._record(run_id, lambda run: run.record_outcome(status))
         self.bus.publish(run_id, event_type, data, status=status, from_statuses=("running",))
+        if self.compactor is not None:
+            self.compactor.maybe_compact()
         self._resolve(run_id, result=result, exc=exc)
 
     def _record(self, run_id: str, write: Any) -> None:

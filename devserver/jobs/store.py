@@ -9,7 +9,7 @@ The file is created on first write, so an app that never queues anything leaves 
 
 Tables::
 
-    jobs(seq, run_id, kind, request, status, cancel_requested, created_at, started_at, finished_at)
+    jobs(seq, run_id, kind, request, status, cancel_requested, created_at, started_at, finished_at, client)
     events(id, run_id, type, data, created_at)
 
 ``jobs.seq`` orders the queue (FIFO); ``events.id`` (AUTOINCREMENT: monotonic, never reused) is the SSE
@@ -118,10 +118,17 @@ class JobStore:
         if self._db is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.executescript(_SCHEMA)
+            try:
+                db.row_factory = sqlite3.Row
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.executescript(_SCHEMA)
+                columns = {row["name"] for row in db.execute("PRAGMA table_info(jobs)")}
+                if "client" not in columns:  # databases from before issue 7
+                    db.execute("ALTER TABLE jobs ADD COLUMN client TEXT")
+            except sqlite3.Error:
+                db.close()  # not kept: the next call tries again (e.g. once disk space was freed)
+                raise
             self._db = db
         return self._db
 
@@ -133,7 +140,7 @@ class JobStore:
             return self._conn().execute(sql, tuple(params)).fetchall()
 
     # -- jobs ------------------------------------------------------------------------------------
-    def add_job(self, run_id: str, kind: str, request: dict[str, Any]) -> tuple[Job, int]:
+    def add_job(self, run_id: str, kind: str, request: dict[str, Any], client: str | None = None) -> tuple[Job, int]:
         """Queue a job at the end of the queue.
 
         A finished job of the same run (a second ``/generation`` into an existing run) is replaced,
@@ -155,9 +162,9 @@ class JobStore:
                                             details={"run_id": run_id, "status": old["status"]})
                     db.execute("DELETE FROM events WHERE run_id = ?", (run_id,))
                     db.execute("DELETE FROM jobs WHERE run_id = ?", (run_id,))
-                seq = db.execute("INSERT INTO jobs (run_id, kind, request, status, created_at) "
-                                 "VALUES (?, ?, ?, 'queued', ?)",
-                                 (run_id, kind, json.dumps(request), utc_now())).lastrowid
+                seq = db.execute("INSERT INTO jobs (run_id, kind, request, status, created_at, client) "
+                                 "VALUES (?, ?, ?, 'queued', ?, ?)",
+                                 (run_id, kind, json.dumps(request), utc_now(), client)).lastrowid
                 position = db.execute("SELECT COUNT(*) FROM jobs WHERE status = 'queued' AND seq <= ?",
                                       (seq,)).fetchone()[0]
                 row = db.execute("SELECT * FROM jobs WHERE seq = ?", (seq,)).fetchone()
@@ -202,6 +209,40 @@ class JobStore:
             return None
         rows = self._read("SELECT COUNT(*) FROM jobs WHERE status = 'queued' AND seq <= ?", (job.seq,))
         return rows[0][0]
+
+    def active_counts(self, client: str | None) -> tuple[int, int]:
+        """(queued + running jobs in total, of them submitted by `client`); for the queue cap."""
+        rows = self._read("SELECT COUNT(*), COALESCE(SUM(client IS ? AND client IS NOT NULL), 0) FROM jobs "
+                          "WHERE status IN ('queued', 'running')", (client,))
+        return (rows[0][0], rows[0][1]) if rows else (0, 0)
+
+    def recent_durations_s(self, limit: int = 20) -> list[float]:
+        """Run times (started -> finished) of the last `limit` finished jobs that ran, in seconds."""
+        rows = self._read("SELECT (julianday(finished_at) - julianday(started_at)) * 86400.0 FROM jobs "
+                          "WHERE started_at IS NOT NULL AND finished_at IS NOT NULL ORDER BY seq DESC LIMIT ?",
+                          (limit,))
+        return [max(0.0, row[0]) for row in rows if row[0] is not None]
+
+    def compact_events(self, finished_before: str, drop_types: tuple[str, ...] = ("progress",)) -> int:
+        """Delete the `drop_types` events of runs that finished before `finished_before` (ISO 8601 UTC), keeping
+        each run's last event of those types (its final progress) and all other events (stage and terminal).
+
+        Returns:
+            the number of events deleted.
+        """
+        marks = ",".join("?" * len(drop_types))
+        with self._lock:
+            if self._db is None and not self.path.exists():
+                return 0
+            db = self._conn()
+            with db:
+                db.execute("BEGIN IMMEDIATE")
+                deleted = db.execute(
+                    f"DELETE FROM events WHERE type IN ({marks}) "
+                    f"AND run_id IN (SELECT run_id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?) "
+                    f"AND id NOT IN (SELECT MAX(id) FROM events WHERE type IN ({marks}) GROUP BY run_id)",
+                    (*drop_types, finished_before, *drop_types)).rowcount
+        return deleted
 
     def run_ids_with_status(self, status: str) -> list[str]:
         """run_ids of the jobs in `status`, in queue order."""

@@ -44,6 +44,9 @@ class LlmRequest:
             ``"safety"``, default ``"text"``); used in logs and error details only.
         temperature: sampling temperature, 0.0-2.0 (the range OpenAI documents for chat completions).
         max_tokens: limit of generated tokens, at least 1; None leaves the server's default.
+        images: PNG files sent with the user message to a vision model (stage 4b's output check); each backend
+            puts them where its wire format wants them (Ollama: ``images`` as base64, OpenAI: ``image_url``
+            content parts with a ``data:`` URL).
 
     Raises:
         ValueError: temperature outside 0.0-2.0 or max_tokens below 1.
@@ -55,6 +58,7 @@ class LlmRequest:
     purpose: str = "text"
     temperature: float = 0.7
     max_tokens: int | None = None
+    images: tuple[bytes, ...] = ()
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.temperature <= 2.0:
@@ -227,11 +231,16 @@ class HttpChatBackend(LlmBackend):
         """Extra HTTP headers (authorization); none by default."""
         return {}
 
-    @staticmethod
-    def _messages(request: LlmRequest) -> list[dict[str, str]]:
+    def _messages(self, request: LlmRequest) -> list[dict[str, Any]]:
         """Chat messages: the system message (left out when empty), then the user message."""
-        messages = [{"role": "system", "content": request.system}] if request.system.strip() else []
-        return [*messages, {"role": "user", "content": request.prompt}]
+        messages: list[dict[str, Any]] = []
+        if request.system.strip():
+            messages.append({"role": "system", "content": request.system})
+        return [*messages, self._user_message(request)]
+
+    def _user_message(self, request: LlmRequest) -> dict[str, Any]:
+        """The user message; subclasses add ``request.images`` in their wire format."""
+        return {"role": "user", "content": request.prompt}
 
     def complete(self, request: LlmRequest) -> LlmResult:
         """POST the request to the chat endpoint and return the answer without reasoning blocks.
@@ -256,14 +265,13 @@ class HttpChatBackend(LlmBackend):
             self._raise(LlmTimeoutError, request, f"did not answer within the timeout of {self.timeout_s:g} s",
                         exc=exc, timeout_s=self.timeout_s)
         except requests.exceptions.RequestException as exc:
-            reason = str(_root_cause(exc))
-            self._raise(LlmUnavailableError, request, f"cannot be reached ({reason})", exc=exc, reason=reason)
+            self._raise(LlmUnavailableError, request, "cannot be reached", exc=exc,
+                        exception_type=type(_root_cause(exc)).__name__)
         # 2. check the status
         if not 200 <= response.status_code < 300:
-            server_message = _server_error_message(response)
-            self._raise(LlmResponseError, request,
-                        f"answered HTTP {response.status_code}: {server_message}",
-                        status_code=response.status_code, server_message=server_message)
+            log.warning("llm %s answered HTTP %d: %s", self.name, response.status_code, _server_error_message(response))
+            self._raise(LlmResponseError, request, f"answered HTTP {response.status_code}",
+                        status_code=response.status_code)
         # 3. parse and extract the answer
         try:
             body = response.json()
@@ -295,8 +303,10 @@ class HttpChatBackend(LlmBackend):
 
     def _raise(self, error: type[ApiError], request: LlmRequest, problem: str, *, exc: BaseException | None = None,
                **details: Any) -> NoReturn:
-        """Log and raise `error` with a message naming backend, URL and model (never the texts)."""
-        message = f"The {self.label} server at {self.url} (model {self.model!r}) {problem}."
-        log.warning("llm %s purpose=%s failed: %s", self.name, request.purpose, message)
-        raise error(message, details={"backend": self.name, "url": self.url, "model": self.model,
-                                      "purpose": request.purpose, **details}) from exc
+        """Log and raise `error` with a message naming backend and model (never the texts, the URL or the
+        exception's text: those go to the log only; details carry ``exception_type`` at most)."""
+        message = f"The {self.label} server (model {self.model!r}) {problem}."
+        log.warning("llm %s at %s purpose=%s failed: %s%s", self.name, self.url, request.purpose, message,
+                    f" ({exc!r})" if exc is not None else "")
+        raise error(message, details={"backend": self.name, "model": self.model, "purpose": request.purpose,
+                                      **details}) from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from devserver.llm.base import HttpChatBackend, LlmRequest
@@ -19,6 +20,13 @@ class OllamaBackend(HttpChatBackend):
     name = "ollama"
     label = "Ollama"
     content_path = ("message", "content")
+
+    def _user_message(self, request: LlmRequest) -> dict[str, Any]:
+        """The user message; images go base64-encoded in its ``images`` list (Ollama's vision models)."""
+        message: dict[str, Any] = {"role": "user", "content": request.prompt}
+        if request.images:
+            message["images"] = [base64.b64encode(image).decode("ascii") for image in request.images]
+        return message
 
     def _chat_url(self, base_url: str) -> str:
         return f"{base_url}/api/chat"

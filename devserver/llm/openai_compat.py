@@ -4,6 +4,7 @@ llama.cpp's server, LM Studio, LocalAI and Ollama's compatibility layer."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import requests
@@ -38,6 +39,17 @@ class OpenAICompatibleBackend(HttpChatBackend):
         """
         super().__init__(base_url, model, timeout_s, session)
         self._api_key = api_key or None
+
+    def _user_message(self, request: LlmRequest) -> dict[str, Any]:
+        """The user message; with images its content is a list of parts: the text, then one ``image_url`` part
+        per image with a ``data:image/png;base64,...`` URL (https://platform.openai.com/docs/guides/vision)."""
+        if not request.images:
+            return {"role": "user", "content": request.prompt}
+        parts: list[dict[str, Any]] = [{"type": "text", "text": request.prompt}]
+        parts += [{"type": "image_url", "image_url": {"url": "data:image/png;base64,"
+                                                             + base64.b64encode(image).decode("ascii")}}
+                  for image in request.images]
+        return {"role": "user", "content": parts}
 
     def _chat_url(self, base_url: str) -> str:
         prefix = base_url if base_url.endswith("/v1") else f"{base_url}/v1"

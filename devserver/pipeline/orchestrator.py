@@ -60,12 +60,13 @@ from devserver.generation.backend import (
 from devserver.generation.png import encode_png, format_parameters
 from devserver.llm.base import LlmBackend
 from devserver.pipeline.loader import SchemaRegistry
+from devserver.pipeline.output_check import OutputCheck
 from devserver.pipeline.placeholders import render
+from devserver.pipeline.safety_gate import ClientTexts, SafetyGate
 from devserver.pipeline.stages import (
     SafetyContext,
     run_interception,
     run_optimization,
-    run_safety,
     run_translation,
 )
 from devserver.safety.filters import SafetyFilter
@@ -152,6 +153,11 @@ def model_ref(output_config: OutputConfig) -> ModelRef:
                     hub_id=src.hub_id, single_file=src.single_file)
 
 
+def _client_negative_prompt(params: GenerationParameters | None) -> str | None:
+    """The negative prompt the client sent (None when it kept the output config's default)."""
+    return params.negative_prompt if params is not None else None
+
+
 def _ms_since(start: float) -> int:
     return int((time.perf_counter() - start) * 1000)
 
@@ -169,8 +175,11 @@ class Orchestrator:
     """Runs the four stages; one instance per app (see :mod:`devserver.services`)."""
 
     def __init__(self, *, settings: Settings, registry: SchemaRegistry, safety: SafetyFilter, llm: LlmBackend,
-                 generation: DiffusersBackend, recorder: RunRecorder, uploads: UploadStore) -> None:
+                 generation: DiffusersBackend, recorder: RunRecorder, uploads: UploadStore,
+                 output_check: OutputCheck | None = None) -> None:
         self.settings = settings
+        self.output_check = output_check or OutputCheck("none", settings.safety_level)
+        """Stage 4b, run on every generated image by :meth:`finish_generation` (devserver.pipeline.output_check)."""
         self.registry = registry
         self.llm = llm
         self.generation = generation
@@ -180,6 +189,8 @@ class Orchestrator:
                                         llm_check=settings.llm_safety_check)
         self.usage_listener: Callable[[str, int], None] | None = None
         """Called with (output config id, generation ms) after every image (model usage history)."""
+        self.gate = SafetyGate(self.safety_ctx)
+        """The one safety entry point (stages 1 and 3c) for every client text; see devserver.pipeline.safety_gate."""
 
     # ----------------------------------------------------------------------------- jobs: /execute
     def prepare_execute(self, req: ExecuteRequest) -> ExecutePlan:
@@ -223,15 +234,20 @@ class Orchestrator:
             with self._logging_failures(run):
                 self._record_inputs(run, resolved, req.input_text, req.language, req.input_image)
                 # 2. stage 1: safety on everything the learner wrote
-                learner_texts = [req.input_text, resolved.rules if resolved.rules_from_learner else "",
-                                 req.interception_result or "", req.optimized_prompt or ""]
+                negative = _client_negative_prompt(req.parameters)
+                learner_texts = [("input_text", req.input_text),
+                                 ("context_prompt", resolved.rules if resolved.rules_from_learner else None),
+                                 ("interception_result", req.interception_result),
+                                 ("optimized_prompt", req.optimized_prompt),
+                                 ("parameters.negative_prompt", negative)]
                 stages.stage1 = self._safety_stage(run, 1, learner_texts, stages, observer)
                 # 3. stage 2: interception (or the learner's edited result, or skipped)
                 stages.stage2 = self._interception_stage(run, resolved, req.input_text, req.language,
                                                          req.interception_result, observer)
                 # 4. stage 3: optimization, translation, safety re-check
                 stages.stage3 = self._pre_output_stage(run, stages, stages.stage2.output, output_config,
-                                                       req.language, req.optimized_prompt, observer)
+                                                       req.language, req.optimized_prompt, observer,
+                                                       negative_prompt=negative)
                 # 5. stage 4: generation
                 media, stages.stage4 = self._generation_stage(run, stages, output_config, plan.gen_request, observer)
         except _Blocked as blocked:
@@ -277,14 +293,16 @@ class Orchestrator:
                     run.add_bytes("input_image", "png", self.uploads.path_for(req.input_image).read_bytes())
                 edited = TextStep(status="edited", output=req.prompt, detail="prompt given to /generation")
                 stages.stage3 = self._pre_output_stage(run, stages, req.prompt, output_config, req.language,
-                                                       req.prompt, observer, optimization=edited)
+                                                       req.prompt, observer, optimization=edited,
+                                                       negative_prompt=_client_negative_prompt(req.parameters))
                 media, stages.stage4 = self._generation_stage(run, stages, output_config, plan.gen_request, observer)
         except _Blocked as blocked:
             return blocked.response
         return GenerationResponse(status="success", run_id=run.run_id, media_output=media, stages=stages,
                                   duration_ms=_ms_since(start))
 
-    def resume_generation(self, run_id: str, stages: Stages, pending: Any, observer: RunObserver) -> MediaOutput:
+    def resume_generation(self, run_id: str, stages: Stages, pending: Any,
+                          observer: RunObserver) -> MediaOutput | BlockedResponse:
         """Finish stage 4 of a job whose image a GPU worker made, or still makes, while this process restarted
         (Celery backend): wait for the image through the backend, then record it as usual.
 
@@ -294,20 +312,23 @@ class Orchestrator:
             pending: the backend's record of the stage-4 job (``QueueBackend.pending``).
             observer: receives progress and ``stage_complete``; may cancel.
         Returns:
-            the media_output of the recorded image.
+            the media_output of the recorded image, or the BlockedResponse when the image check (4b) flagged it.
         Raises:
             RunNotFoundError (404), GenerationError (500), GenerationCanceledError (409), QueueUnavailableError (503).
         """
         run = self.recorder.open(run_id)
-        with self._logging_failures(run):
-            output_config = self.registry.output_config(pending.output_config)
+        try:
+            with self._logging_failures(run):
+                output_config = self.registry.output_config(pending.output_config)
 
-            def on_step(step: int, total_steps: int) -> bool:
-                observer.progress(step, total_steps)
-                return observer.cancel_requested()
+                def on_step(step: int, total_steps: int) -> bool:
+                    observer.progress(step, total_steps)
+                    return observer.cancel_requested()
 
-            result = self.generation.attach(pending, on_step=on_step, is_canceled=observer.cancel_requested)
-            media, _ = self.finish_generation(run, stages, output_config, pending.request, result, observer)
+                result = self.generation.attach(pending, on_step=on_step, is_canceled=observer.cancel_requested)
+                media, _ = self.finish_generation(run, stages, output_config, pending.request, result, observer)
+        except _Blocked as blocked:  # 4b flagged the image the worker made
+            return blocked.response
         return media
 
     # ----------------------------------------------------------------------------- step-by-step calls
@@ -330,7 +351,8 @@ class Orchestrator:
         try:
             with self._recording_failures(run):
                 self._record_inputs(run, resolved, req.input_text, req.language, None)
-                learner_texts = [req.input_text, resolved.rules if resolved.rules_from_learner else ""]
+                learner_texts = [("input_text", req.input_text),
+                                 ("context_prompt", resolved.rules if resolved.rules_from_learner else None)]
                 stages.stage1 = self._safety_stage(run, 1, learner_texts, stages, _NULL_OBSERVER)
                 stages.stage2 = self._interception_stage(run, resolved, req.input_text, req.language, None,
                                                          _NULL_OBSERVER)
@@ -356,7 +378,7 @@ class Orchestrator:
                 run.update(output_config=output_config.id)
                 if req.run_id is None or run.latest_text("interception") != req.prompt:
                     run.add_text("optimization_input", req.prompt)
-                safety = self._check(3, [req.prompt])
+                safety = self.gate.stage3([("prompt", req.prompt)])
                 if safety.status == "blocked":
                     run.add_json("safety_stage3", safety.model_dump(mode="json"))
                     stages.stage3 = Stage3Report(safety=safety, prompt=req.prompt)
@@ -450,13 +472,10 @@ class Orchestrator:
         if input_image is not None:
             run.add_bytes("input_image", "png", self.uploads.path_for(input_image).read_bytes())
 
-    def _check(self, stage: int, texts: list[str]) -> SafetyStage:
-        return run_safety(stage, "\n".join(t for t in texts if t.strip()), self.safety_ctx)
-
-    def _safety_stage(self, run: Run, stage: int, texts: list[str], stages: Stages,
+    def _safety_stage(self, run: Run, stage: int, texts: ClientTexts, stages: Stages,
                       observer: RunObserver) -> SafetyStage:
         observer.stage_start(stage, STAGE_NAMES[stage])
-        report = self._check(stage, texts)
+        report = self.gate.check(stage, texts)
         run.add_json(f"safety_stage{stage}", report.model_dump(mode="json"))
         if report.status == "blocked":
             if stage == 1:
@@ -488,7 +507,7 @@ class Orchestrator:
 
     def _pre_output_stage(self, run: Run, stages: Stages, text: str, output_config: OutputConfig, language: str,
                           edited: str | None, observer: RunObserver,
-                          optimization: TextStep | None = None) -> Stage3Report:
+                          optimization: TextStep | None = None, *, negative_prompt: str | None = None) -> Stage3Report:
         observer.stage_start(3, STAGE_NAMES[3])
         if optimization is None:
             if edited is not None:
@@ -505,7 +524,7 @@ class Orchestrator:
         if translation.status == "done":
             run.add_text("translation", translation.output)
             run.update(backends={"stage3_translation": {"backend": translation.backend, "model": translation.model}})
-        safety = self._check(3, [translation.output])
+        safety = self.gate.stage3([("prompt", translation.output), ("parameters.negative_prompt", negative_prompt)])
         run.add_json("safety_stage3", safety.model_dump(mode="json"))
         report = Stage3Report(optimization=optimization, translation=translation, safety=safety,
                               prompt=translation.output)
@@ -549,13 +568,20 @@ class Orchestrator:
         """
         if self.usage_listener is not None:
             self.usage_listener(output_config.id, result.duration_ms)
-        report = Stage4Report(status="done", mode=result.mode, output_config=output_config.id,
-                              model=result.model_source, seed=result.seed, width=result.width, height=result.height,
-                              steps=result.steps, total_steps=result.total_steps, cfg=result.cfg,
-                              scheduler=result.scheduler,
+        # 4b. the output image check, before anything is stored or shown
+        verdict = self.output_check.check(result.image)
+        blocked = verdict is not None and verdict.status == "blocked"
+        report = Stage4Report(status="blocked" if blocked else "done", mode=result.mode,
+                              output_config=output_config.id, model=result.model_source, seed=result.seed,
+                              width=result.width, height=result.height, steps=result.steps,
+                              total_steps=result.total_steps, cfg=result.cfg, scheduler=result.scheduler,
                               strength=result.strength, negative_prompt=request.negative_prompt,
-                              device=result.device, duration_ms=result.duration_ms)
+                              device=result.device, duration_ms=result.duration_ms, output_check=verdict)
         stages.stage4 = report
+        if verdict is not None:
+            run.add_json("safety_stage4b", verdict.model_dump(mode="json"))
+        if blocked:
+            raise _Blocked(self._block(run, 4, verdict, stages))
         png = self._encode(run, result, request, output_config, stages)
         record = run.add_image(png, {"media_type": "image", "seed": result.seed, "width": result.width,
                                      "height": result.height, "mime_type": "image/png",

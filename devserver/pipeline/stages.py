@@ -7,6 +7,7 @@ order, records the results and stops the run on a block. No Flask, no torch here
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from devserver.contracts.api import FilterCheck, SafetyStage, Stage2Report, TextStep
@@ -70,44 +71,58 @@ def parse_llm_verdict(text: str) -> tuple[bool | None, str]:
     return None, line[:200]
 
 
-def run_safety(stage: int, text: str, ctx: SafetyContext) -> SafetyStage:
+def run_safety(stage: int, text: str | Sequence[tuple[str, str]], ctx: SafetyContext) -> SafetyStage:
     """Stage 1 (raw input) or 3c (final prompt): term filters, then the optional LLM check.
 
+    Call it through :class:`devserver.pipeline.safety_gate.SafetyGate`, the one entry point every path uses.
+
     Policy: a filter hit blocks. When `ctx.llm_check` is on and the backend is a real LLM, the LLM judges
-    the text too: at adult/research it may clear fuzzy (non-exact) filter hits; at every level its
+    the texts too: at adult/research it may clear fuzzy (non-exact) filter hits; at every level its
     UNSAFE verdict blocks. If the LLM cannot be reached or answers nonsense, kids/youth block (fail
     closed) and adult/research keep the filter's verdict.
 
     Args:
         stage: 1 or 3 (for messages).
-        text: everything the learner controls in this stage, joined.
+        text: one text, or ``(field, text)`` pairs (``("input_text", ...)``, ``("parameters.negative_prompt",
+            ...)``): each text is filtered on its own (no phrase spans two fields); the LLM judges them together.
         ctx: filter, LLM and policy.
     Returns:
-        the stage report; ``status == "blocked"`` stops the run.
+        the stage report; ``status == "blocked"`` stops the run; ``found_in`` names the fields with hits.
     """
     start = time.perf_counter()
-    result = ctx.filter.check(text)
-    checks = [FilterCheck(name="term_filter", passed=not result.blocked, found_terms=list(result.found_terms),
-                          detail=f"{len(result.lists_checked)} term lists for level {ctx.level}",
+    texts = [("text", text)] if isinstance(text, str) else [(field, value) for field, value in text if value.strip()]
+    found: dict[str, str] = {}
+    found_in: list[str] = []
+    exact_hits = False
+    for field, value in texts:
+        result = ctx.filter.check(value)
+        if result.blocked:
+            found_in.append(field)
+            exact_hits = exact_hits or any(hit.score >= 100 for hit in result.hits)
+            for term in result.found_terms:
+                found.setdefault(term.casefold(), term)
+    found_terms = list(found.values())
+    blocked = bool(found_terms)
+    checks = [FilterCheck(name="term_filter", passed=not blocked, found_terms=list(found_terms),
+                          detail=f"{len(ctx.filter.lists)} term lists for level {ctx.level}",
                           duration_ms=_ms_since(start))]
-    blocked = result.blocked
     reason = (f"Stage {stage}: the text contains terms that are not allowed at safety level "
-              f"'{ctx.level}': {', '.join(result.found_terms)}") if blocked else None
+              f"'{ctx.level}': {', '.join(found_terms)}") if blocked else None
+    joined = "\n".join(value for _, value in texts)
 
-    if ctx.llm_check and not ctx.llm.is_offline_template:
+    if ctx.llm_check and not ctx.llm.is_offline_template and joined:
         llm_start = time.perf_counter()
         chunk = ctx.registry.processing_chunk("safety_check")
         verdict: bool | None
         try:
             answer = _complete_chunk(ctx.llm, chunk, template_output="SAFE", purpose="safety",
-                                     default_temperature=0.0, INPUT_TEXT=text, SAFETY_LEVEL=ctx.level,
+                                     default_temperature=0.0, INPUT_TEXT=joined, SAFETY_LEVEL=ctx.level,
                                      AGE_RANGE=AGE_RANGES[ctx.level], LANGUAGE_NAME="English")
             verdict, detail = parse_llm_verdict(answer.text)
             if verdict is None:
                 detail = f"unparseable LLM answer: {detail!r}"
         except ApiError as exc:
-            verdict, detail = None, f"LLM safety check failed: {exc.message}"
-        exact_hits = any(hit.score >= 100 for hit in result.hits)
+            verdict, detail = None, f"the LLM safety check could not run ({exc.code})"
         if verdict is None:
             if ctx.level in FAIL_CLOSED_LEVELS:
                 blocked = True
@@ -125,7 +140,7 @@ def run_safety(stage: int, text: str, ctx: SafetyContext) -> SafetyStage:
                                   backend=ctx.llm.name, duration_ms=_ms_since(llm_start)))
 
     return SafetyStage(status="blocked" if blocked else "passed", level=ctx.level, checks=checks,
-                       found_terms=list(result.found_terms), reason=reason, duration_ms=_ms_since(start))
+                       found_terms=found_terms, found_in=found_in, reason=reason, duration_ms=_ms_since(start))
 
 
 def run_interception(*, config: InterceptionConfig, pipeline: PipelineDef, registry: SchemaRegistry,

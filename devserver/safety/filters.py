@@ -30,6 +30,17 @@ How a text word matches a listed term (both normalised by :mod:`devserver.safety
    "Waffeleisen" contains "Waffel") or that lies inside an allowed phrase ("glue gun", "killer whale").
 7. A ``near`` rule blocks a word of its first group within ``window`` words of a word of its second group
    ("nacktes Kind"), matched exactly like rule 1.
+8. Split words: neighbouring words separated only by a hyphen, a space or another separator are joined and
+   matched again ("Haken-Kreuz", "Haken kreuz", "Hak-enkreuz", "Ha.ken.kreuz"; see
+   :func:`~devserver.safety.normalize.joined_runs`); compounds only for joins without white space.
+9. Common misspellings of short terms: a shared sound key (:func:`~devserver.safety.normalize.sound_key`:
+   c/k, ph/f, tz/z, y/i, doubled letters) for terms of at least 5 letters ("cocain" ~ "Kokain", "swastica"),
+   and two neighbouring inner letters swapped for single-word terms of 4-7 letters ("pr0n" -> "pron" ~
+   "porn", "Hilter" ~ "Hitler").
+10. German separable verbs (``match.separable_verbs``): "Er bringt ihn um", "Bring dich um" (see
+    :class:`~devserver.contracts.filter_files.SeparableVerb`).
+11. A reviewed allow-list (``schemas/filters/allow/*.json``, children's-book words such as "Ritter",
+    "Schwert", "Drache") removes every hit on an allowed word, and no list may list such a word.
 
 Everything that depends only on the lists is precomputed by :meth:`SafetyFilter.load`.
 """
@@ -47,10 +58,25 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from devserver.contracts.common import SafetyLevel
-from devserver.contracts.filter_files import FilterFile
+from devserver.contracts.filter_files import AllowListFile, FilterFile
 from devserver.contracts.json_files import load_json_file
 from devserver.errors import SchemaFileError
-from devserver.safety.normalize import TOKEN_RE, Token, clean, fold, spaced_runs, term_forms, text_forms, tokenize
+from devserver.safety.normalize import (
+    CLAUSE_MARKS,
+    TOKEN_RE,
+    Token,
+    clean,
+    clean_spans,
+    fold,
+    gap,
+    interior_swaps,
+    joined_runs,
+    sound_key,
+    spaced_runs,
+    term_forms,
+    text_forms,
+    tokenize,
+)
 
 SAFETY_LEVELS: tuple[str, ...] = typing.get_args(SafetyLevel)
 """All safety levels, strictest first."""
@@ -65,6 +91,15 @@ FUZZY_MIN_LENGTH = 8
 """Shortest term (normalised letters) matched fuzzily; shorter ones match exactly only."""
 FUZZY_CUTOFF = 85.0
 """Lowest threshold of :func:`fuzzy_threshold`, used as rapidfuzz's ``score_cutoff``."""
+SOUND_MIN_LENGTH = 5
+"""Shortest term (normalised letters) matched by its sound key (rule 9)."""
+SWAP_LENGTHS = range(4, 8)
+"""Lengths of single-word terms matched with two neighbouring inner letters swapped (rule 9)."""
+NEAR_MISS_SCORE = 95.0
+"""Score reported for sound-key and swapped-letter matches."""
+CONJUNCTIONS = frozenset({"und", "oder", "aber", "weil", "denn", "dass", "als", "wenn", "waehrend", "bevor",
+                          "nachdem", "obwohl", "damit", "sondern"})
+"""German conjunctions that start a new clause (the separated particle stands before them)."""
 SPACED_MAX_LETTERS = 24
 """Longest part of a spaced-out run that is tried as one word ("k i l l" inside "a k i l l e r ...")."""
 EXACT_SCORE = 100.0
@@ -163,12 +198,27 @@ class _Phrase:
     entry: _Entry
 
 
+@dataclass(frozen=True)
+class _Separable:
+    """A compiled separable-verb rule (see SeparableVerb)."""
+
+    forms: frozenset[str]
+    particle: frozenset[str]
+    between: frozenset[str]
+    window: int
+    entry: _Entry
+
+
 @dataclass
 class _CompiledList:
     """One filter file, prepared for matching."""
 
     name: str
     levels: tuple[str, ...]
+    rel: str = ""
+    description: str = ""
+    near_miss: list[tuple[str, _Entry]] = field(default_factory=list)
+    separable: list[_Separable] = field(default_factory=list)
     exact: list[tuple[str, _Entry]] = field(default_factory=list)
     fuzzy: list[tuple[str, _Entry]] = field(default_factory=list)
     phrases: list[_Phrase] = field(default_factory=list)
@@ -180,11 +230,18 @@ class _CompiledList:
     near_window: int | None = None
 
 
+PARTICIPLE_ENDINGS = ("e", "en", "er", "es", "em")
+"""Adjective endings of German participles ("geköpft" -> "geköpfter König", "verblutete")."""
+
+
 def _form_keys(form: str, language: str) -> set[str]:
-    """Words a normalised term form matches exactly: itself, "-s", and "-n" for German forms ending in "e"."""
+    """Words a normalised term form matches exactly: itself, "-s", "-n" for German forms ending in "e", and the
+    adjective endings -e, -en, -er, -es, -em for German words of 6+ letters ending in "t" (participles)."""
     keys = {form, form + "s"}
     if language == "de" and form.endswith("e"):
         keys.add(form + "n")
+    if language == "de" and form.endswith("t") and len(form) >= 6:
+        keys.update(form + ending for ending in PARTICIPLE_ENDINGS)
     return keys
 
 
@@ -204,9 +261,15 @@ def _compile(model: FilterFile, rel: str) -> _CompiledList:
         SchemaFileError: a term normalises to nothing or duplicates another of its language; a compound
             term is not one of terms.de or too short; a near-rule word is not a single word.
     """
-    compiled = _CompiledList(name=model.name, levels=tuple(model.levels))
+    compiled = _CompiledList(name=model.name, levels=tuple(model.levels), rel=rel, description=model.description)
     heads = _compound_terms(model, rel, "compound_heads")
     modifiers = _compound_terms(model, rel, "compound_modifiers")
+    listed = {term for _, _, term in model.terms.indexed()}
+    exact_only = set(model.match.exact_only)
+    for index, term in enumerate(model.match.exact_only):
+        if term not in listed:
+            raise SchemaFileError(rel, f"match.exact_only.{index}",
+                                  f"{term!r} is not one of terms (write it exactly as there)")
     # 1. terms
     seen: dict[tuple[str, str], str] = {}
     for language, index, term in model.terms.indexed():
@@ -228,8 +291,13 @@ def _compile(model: FilterFile, rel: str) -> _CompiledList:
             compiled.phrases.append(_Phrase(tuple(frozenset(_word_keys(w, language)) for w in words), entry))
         for form in {"".join(parts) for parts in itertools.product(*(term_forms(w) for w in words))}:
             compiled.exact += [(key_form, entry) for key_form in _form_keys(form, language)]
-            if fuzzy_threshold(len(form)) is not None:
+            if fuzzy_threshold(len(form)) is not None and term not in exact_only:
                 compiled.fuzzy.append((form, entry))
+        if len(words) == 1 and term not in exact_only:
+            for form in term_forms(term):
+                near = {sound_key(form)} - {form} if len(form) >= SOUND_MIN_LENGTH else set()
+                near |= interior_swaps(form) if len(form) in SWAP_LENGTHS and form.isalpha() else set()
+                compiled.near_miss += [(key, entry) for variant in near for key in _form_keys(variant, language)]
         if term in heads:
             compiled.heads += [(form, entry) for form in term_forms(term)]
         if term in modifiers:
@@ -251,6 +319,23 @@ def _compile(model: FilterFile, rel: str) -> _CompiledList:
                                           f"{word!r} must be a single word")
                 entry = _Entry(word, model.name, language, role=role)
                 compiled.exact += [(key, entry) for key in _word_keys(word, language)]
+    # 4. separable verbs
+    for index, rule in enumerate(model.match.separable_verbs):
+        where = f"match.separable_verbs.{index}"
+        if rule.term not in model.terms.de:
+            raise SchemaFileError(rel, f"{where}.term",
+                                  f"{rule.term!r} is not one of terms.de (write it exactly as there)")
+        for knob in ("particle", "forms", "between"):
+            values = getattr(rule, knob)
+            for value in values if isinstance(values, list) else [values]:
+                if len(_split_words(value)) != 1:
+                    raise SchemaFileError(rel, f"{where}.{knob}", f"{value!r} must be a single word")
+        entry = _Entry(rule.term, model.name, "de", phrase=True)
+        compiled.separable.append(_Separable(
+            forms=frozenset(form for word in rule.forms for form in term_forms(word)),
+            particle=frozenset(term_forms(rule.particle)),
+            between=frozenset(form for word in rule.between for form in term_forms(word)),
+            window=rule.window, entry=entry))
     return compiled
 
 
@@ -265,6 +350,55 @@ def _compound_terms(model: FilterFile, rel: str, knob: str) -> set[str]:
             raise SchemaFileError(rel, where, f"{term!r} must be a single word of at least "
                                               f"{COMPOUND_MIN_TERM} letters")
     return set(names)
+
+
+@dataclass(frozen=True)
+class _AllowList:
+    """A reviewed allow-list (schemas/filters/allow/<name>.json), compiled."""
+
+    rel: str
+    levels: tuple[str, ...]
+    keys: frozenset[str]
+    """Normalised spellings of the allowed words, with the plural endings of rule 1."""
+
+
+def load_allow_lists(folder: Path) -> list[_AllowList]:
+    """Read and validate every ``allow/*.json`` of a filters folder (none is fine).
+
+    Raises:
+        SchemaFileError: a file is broken ("filters/allow/<file>", field), a name differs from its file name,
+            or an entry is not a single word.
+    """
+    lists = []
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        rel = f"{folder.parent.name}/{folder.name}/{path.name}"
+        model = load_json_file(path, rel, AllowListFile.model_validate)
+        if model.name != path.stem:
+            raise SchemaFileError(rel, "name", f"name {model.name!r} must equal the file name {path.stem!r}")
+        keys: set[str] = set()
+        for language, index, word in model.words.indexed():
+            if len(_split_words(word)) != 1:
+                raise SchemaFileError(rel, f"words.{language}.{index}", f"{word!r} must be a single word")
+            keys |= _word_keys(word, language)
+        lists.append(_AllowList(rel=rel, levels=tuple(model.levels), keys=frozenset(keys)))
+    return lists
+
+
+def _check_allowed(compiled: _CompiledList, model: FilterFile, allow_lists: list[_AllowList]) -> None:
+    """A filter list must not list a word that a reviewed allow-list allows at one of its levels.
+
+    Raises:
+        SchemaFileError: naming the filter file, the term and the allow-list.
+    """
+    for language, index, term in model.terms.indexed():
+        words = _split_words(term)
+        if len(words) != 1:
+            continue
+        for allow in allow_lists:
+            if set(allow.levels) & set(model.levels) and set(term_forms(words[0])) & allow.keys:
+                raise SchemaFileError(compiled.rel, f"terms.{language}.{index}",
+                                      f"{term!r} is allowed by the reviewed allow-list {allow.rel}; remove it from "
+                                      "one of the two files")
 
 
 def load_filter_file(path: Path, rel: str | None = None) -> FilterFile:
@@ -311,9 +445,18 @@ class SafetyFilter:
         lists: names of the lists that apply to `level`, in file-name order.
     """
 
-    def __init__(self, level: str, lists: list[_CompiledList]) -> None:
+    def __init__(self, level: str, lists: list[_CompiledList], allowed: frozenset[str] = frozenset()) -> None:
         self.level = level
         self.lists = [item.name for item in lists]
+        self._allowed = allowed
+        self._near_miss: dict[str, list[_Entry]] = defaultdict(list)
+        self._separable: dict[str, list[_Separable]] = defaultdict(list)
+        for item in lists:
+            for key, entry in item.near_miss:
+                self._near_miss[key].append(entry)
+            for rule in item.separable:
+                for form in rule.forms:
+                    self._separable[form].append(rule)
         self._lists = {item.name: item for item in lists}
         self._exact: dict[str, list[_Entry]] = defaultdict(list)
         self._heads: dict[str, list[_Entry]] = defaultdict(list)
@@ -360,14 +503,22 @@ class SafetyFilter:
         paths = sorted(filters_dir.glob("*.json")) if filters_dir.is_dir() else []
         if not paths:
             raise SchemaFileError(folder, "(folder)", f"no filter files (expected {folder}/<name>.json)")
+        allow_lists = load_allow_lists(filters_dir / "allow")
         compiled = []
         for path in paths:
             rel = f"{folder}/{path.name}"
-            compiled.append(_compile(load_filter_file(path, rel), rel))
+            model = load_filter_file(path, rel)
+            compiled.append(_compile(model, rel))
+            _check_allowed(compiled[-1], model, allow_lists)
         selected = [item for item in compiled if level in item.levels]
         if not selected:
             raise SchemaFileError(folder, "levels", f"no filter file applies to safety level {level!r}")
-        return cls(level, selected)
+        allowed = frozenset().union(*(allow.keys for allow in allow_lists if level in allow.levels))
+        return cls(level, selected, allowed)
+
+    def descriptions(self) -> dict[str, str]:
+        """``{list name: its description}`` of the lists that apply to the level, in file-name order."""
+        return {name: self._lists[name].description for name in self.lists}
 
     def check(self, text: str) -> FilterResult:
         """Check `text` against every list of the level, German and English.
@@ -378,13 +529,21 @@ class SafetyFilter:
             the result; ``blocked`` is True when any term matched.
         """
         # 1. normalise and split into words
-        cleaned, index_map = clean(text)
+        cleaned, starts, ends = clean_spans(text)
         tokens = tokenize(cleaned)
         hits: list[_Hit] = []
-        # 2. words, phrases, spaced-out runs, symbols
+        # 2. words, phrases, split words, separable verbs, spaced-out runs, symbols
         for index, token in enumerate(tokens):
             self._match_word(token.forms, token.start, token.end, index, index, hits, token.hyphen_next)
             self._match_phrases(tokens, index, hits)
+            self._match_separable(cleaned, tokens, index, hits)
+        chains: dict[int, tuple[str, ...]] = {}
+        for first, last, tight in joined_runs(cleaned, tokens):
+            forms = text_forms("".join(tokens[i].raw for i in range(first, last + 1)))
+            self._match_word(forms, tokens[first].start, tokens[last].end, first, last, hits, compounds=tight)
+            if tight:
+                for i in range(first, last + 1):
+                    chains[i] = chains.get(i, ()) + forms
         for run in spaced_runs(cleaned, tokens):
             self._match_run(tokens, run, hits)
         for symbol, entry in self._symbols:
@@ -393,7 +552,7 @@ class SafetyFilter:
                 hits.append(_Hit(position, position + len(symbol), -1, -1, (), entry, EXACT_SCORE))
                 position = cleaned.find(symbol, position + 1)
         # 3. drop allowed, hyphen-modifier and unpaired near hits
-        hits = [hit for hit in hits if not self._dropped(hit, tokens)]
+        hits = [hit for hit in hits if not self._dropped(hit, tokens, chains)]
         hits = self._pair_near(hits)
         # 4. report in text order, original spelling
         best: dict[tuple[int, int, str, str, str], _Hit] = {}
@@ -402,7 +561,7 @@ class SafetyFilter:
             if key not in best or hit.score > best[key].score:
                 best[key] = hit
         ordered = sorted(best.values(), key=lambda hit: (hit.start, hit.end, self.lists.index(hit.entry.list_name)))
-        result_hits = [FilterHit(term=hit.entry.term, matched=text[index_map[hit.start]:index_map[hit.end - 1] + 1],
+        result_hits = [FilterHit(term=hit.entry.term, matched=text[starts[hit.start]:ends[hit.end - 1]],
                                  list_name=hit.entry.list_name, language=hit.entry.language, score=hit.score)
                        for hit in ordered]
         found: dict[str, str] = {}  # "Sex" (de) and "sex" (en) are one term for the learner
@@ -423,6 +582,10 @@ class SafetyFilter:
 
         for form in forms:
             add(self._exact.get(form, ()))
+            add(self._near_miss.get(form, ()), NEAR_MISS_SCORE)
+            if len(form) >= SOUND_MIN_LENGTH:
+                add(self._near_miss.get(sound_key(form), ()), NEAR_MISS_SCORE)
+                add(self._exact.get(sound_key(form), ()), NEAR_MISS_SCORE)
             if compounds and len(form) >= COMPOUND_MIN_TERM + COMPOUND_MIN_REST:
                 add(self._compound_entries(form))
             if fuzzy and len(form) >= FUZZY_MIN_LENGTH - 1:
@@ -473,6 +636,28 @@ class SafetyFilter:
             if all(set(tokens[index + offset].forms) & words for offset, words in enumerate(phrase.words)):
                 hits.append(_Hit(tokens[index].start, tokens[last].end, index, last, (), phrase.entry, EXACT_SCORE))
 
+    def _match_separable(self, cleaned: str, tokens: list[Token], index: int, hits: list[_Hit]) -> None:
+        """Separable verbs whose conjugated form is token `index` (module docstring, rule 10)."""
+        rules = {id(rule): rule for form in tokens[index].forms for rule in self._separable.get(form, ())}
+        for rule in rules.values():
+            between_seen = not rule.between
+            for j in range(index + 1, min(len(tokens), index + rule.window + 1)):
+                if set(gap(cleaned, tokens[j - 1], tokens[j])) & CLAUSE_MARKS:
+                    break  # the clause ended before a particle came
+                forms = set(tokens[j].forms)
+                if forms & rule.particle and between_seen and self._clause_ends_after(cleaned, tokens, j):
+                    hits.append(_Hit(tokens[index].start, tokens[j].end, index, j, (), rule.entry, EXACT_SCORE))
+                    break
+                between_seen = between_seen or bool(forms & rule.between)
+
+    @staticmethod
+    def _clause_ends_after(cleaned: str, tokens: list[Token], index: int) -> bool:
+        """True when token `index` closes its clause: end of text, clause punctuation or a conjunction follows."""
+        if index + 1 >= len(tokens):
+            return True
+        return bool(set(gap(cleaned, tokens[index], tokens[index + 1])) & CLAUSE_MARKS) or bool(
+            set(tokens[index + 1].forms) & CONJUNCTIONS)
+
     def _match_run(self, tokens: list[Token], run: list[int], hits: list[_Hit]) -> None:
         """Spaced-out letters: every part of 3+ letters exactly, the whole run also fuzzily."""
         for a in range(len(run)):
@@ -485,14 +670,18 @@ class SafetyFilter:
 
     # -- filtering -----------------------------------------------------------------------------------------
 
-    def _dropped(self, hit: _Hit, tokens: list[Token]) -> bool:
-        """True for hits removed by the list's allow entries or the hyphenated-compound rule."""
+    def _dropped(self, hit: _Hit, tokens: list[Token], chains: dict[int, tuple[str, ...]]) -> bool:
+        """True for hits removed by the reviewed allow-list, the list's allow entries or the hyphenated-compound
+        rule. `chains` maps a token to the spellings of the hyphen/separator-joined word it is part of."""
         entry = hit.entry
         if (hit.hyphen_next and entry.role == "term" and entry.language == "de" and not entry.phrase
                 and not entry.modifier):
             return True
+        if any(form in self._allowed for form in hit.forms):
+            return True
         compiled = self._lists[entry.list_name]
-        if any(allowed in form for form in hit.forms for allowed in compiled.allow_words):
+        forms = hit.forms + (chains.get(hit.first, ()) if hit.first == hit.last and hit.first >= 0 else ())
+        if any(allowed in form for form in forms for allowed in compiled.allow_words):
             return True
         if hit.first < 0:
             return False

@@ -3,9 +3,11 @@
 Both the listed terms and the learner's text go through the same folding, so the comparison is
 between canonical spellings:
 
-1. Unicode NFKC (fullwidth and styled letters become plain: "ｇｕｎ", "𝐠𝐮𝐧" -> "gun"), then
-   ``str.casefold`` ("ß" -> "ss"), then a small table of Cyrillic/Greek letters that look Latin
-   ("ѕех" -> "sex"); https://docs.python.org/3/library/unicodedata.html
+1. Unicode NFKC (fullwidth and styled letters become plain: "ｇｕｎ", "𝐠𝐮𝐧" -> "gun"), then homoglyph
+   folding: every letter that Unicode's confusables data (UTS #39, https://www.unicode.org/reports/tr39/,
+   read from the ``confusable_homoglyphs`` package) lists as a look-alike of plain Latin letters becomes
+   them (Cyrillic "ѕех" -> "sex", Greek "Νazi", small capitals "ᴋɪʟʟ", "ø" -> "o", "æ" -> "ae"), then
+   ``str.casefold`` ("ß" -> "ss"); https://docs.python.org/3/library/unicodedata.html
 2. German umlauts become "ae", "oe", "ue" (the usual transliteration); a *term* also gets the plain
    vowel form ("Mörder" matches "Moerder" and "Morder"), a text word only the "ae" form, so an innocent
    word with an umlaut never loses it ("Blüte" stays "bluete" and is not "blut" + "e").
@@ -17,8 +19,12 @@ between canonical spellings:
    "kill" (variants with the run collapsed to one and to two letters). Double letters are kept, so
    "Fagott" stays different from "faggot".
 
-Invisible format characters (zero-width space, soft hyphen, ...) and emoji variation selectors are
-removed before tokenising; :func:`clean` keeps a map back to the original positions for the UI.
+Before tokenising, :func:`clean` composes each letter with its accents (NFC), then removes what is
+invisible or decorative: combining marks left over ("H\u0301akenkreuz", "Z̷a̷l̷g̷o̷"), format characters
+(zero-width space, soft hyphen, bidi controls: Unicode category Cf), variation selectors and control
+characters (category Cc; line breaks and tabs stay as white space). It keeps a map back to the original
+positions for the UI. Words split by separators ("Haken-Kreuz", "Haken kreuz", "Ha.ken.kreuz") are
+joined again by the matcher (:func:`joined_runs`).
 """
 
 from __future__ import annotations
@@ -36,20 +42,55 @@ HYPHENS = frozenset("-\u2010\u2011")
 
 _UMLAUT_AE = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
 _UMLAUT_PLAIN = str.maketrans({"ä": "a", "ö": "o", "ü": "u"})
-_LOOKALIKES = str.maketrans({
-    # Cyrillic
-    "а": "a", "в": "b", "е": "e", "ё": "e", "і": "i", "ј": "j", "к": "k", "м": "m", "н": "h", "о": "o",
-    "р": "p", "с": "c", "ѕ": "s", "т": "t", "у": "y", "х": "x", "ԁ": "d",
-    # Greek
-    "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u",
+_LOOKALIKES_EXTRA = {
+    # Cyrillic and Greek lower-case letters that confusables.txt maps only in their upper-case form or to
+    # another look-alike, but that learners type as Latin letters ("ѕех", "κill", "βomb")
+    "в": "b", "ё": "e", "к": "k", "м": "m", "н": "h", "т": "t", "β": "b", "ε": "e", "κ": "k", "τ": "t",
     "χ": "x",
-})
+    # LATIN LETTER SMALL CAPITAL A..Z (Unicode names; confusables.txt lists only some of them)
+    "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ꜰ": "f", "ɢ": "g", "ʜ": "h", "ɪ": "i", "ᴊ": "j", "ᴋ": "k",
+    "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p", "ʀ": "r", "ꜱ": "s", "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w",
+    "ʏ": "y", "ᴢ": "z",
+}
+"""Look-alikes added to Unicode's confusables data (checked by tests/unit/test_safety_normalize.py)."""
+
+
+@lru_cache(maxsize=1)
+def lookalike_table() -> dict[int, str]:
+    """``str.translate`` table: non-ASCII letters -> the plain Latin letters they look like.
+
+    Source: the Unicode Consortium's confusables.txt (UTS #39 "Unicode Security Mechanisms", section 4),
+    as shipped in the ``confusable_homoglyphs`` package's ``confusables.json``; kept are single letters
+    whose confusable is one or two ASCII letters once combining marks are removed ("ø" is "o̸" -> "o").
+    Letters with accents that NFKD decomposes ("é", "ä") are not in the data and are handled by
+    :func:`fold` (umlauts transliterated, other accents stripped).
+    """
+    import json
+    from importlib import resources
+
+    data = json.loads((resources.files("confusable_homoglyphs") / "confusables.json").read_text(encoding="utf-8"))
+    table: dict[int, str] = {}
+    for char, entries in data.items():
+        if len(char) != 1 or char.isascii() or not unicodedata.category(char).startswith("L"):
+            continue
+        if unicodedata.normalize("NFD", char) != char:
+            continue  # accented letters ("Ö", confusable with "Ő") are folded by fold(): umlauts transliterated
+        for entry in entries:
+            plain = "".join(ch for ch in unicodedata.normalize("NFD", entry["c"]) if not unicodedata.combining(ch))
+            if plain.isascii() and plain.isalpha() and 1 <= len(plain) <= 2:
+                table[ord(char)] = plain.lower()
+                break
+    table.update({ord(char): plain for char, plain in _LOOKALIKES_EXTRA.items()})
+    return table
+
 _SUBSTITUTES = "013457@$!"
 _LEET_I = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
 _LEET_L = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
 _STRETCH_RE = re.compile(r"(.)\1{2,}")
 _REMOVED = frozenset({"\ufe0e", "\ufe0f"})
 """Variation selectors (text/emoji presentation), removed like format characters."""
+_KEPT_CONTROLS = frozenset("\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85")
+"""Control characters that are white space (line and field separators): kept, they separate words."""
 
 
 @dataclass(frozen=True)
@@ -70,20 +111,50 @@ class Token:
     hyphen_next: bool
 
 
-def clean(text: str) -> tuple[str, list[int]]:
-    """Remove invisible format characters (Unicode category Cf) and variation selectors.
+def _invisible(char: str) -> bool:
+    """True for characters :func:`clean` removes: combining marks, format and control characters, selectors."""
+    if char in _REMOVED:
+        return True
+    category = unicodedata.category(char)
+    if category in ("Mn", "Me", "Cf"):
+        return True
+    return category == "Cc" and char not in _KEPT_CONTROLS
+
+
+def clean_spans(text: str) -> tuple[str, list[int], list[int]]:
+    """Compose accents (NFC per letter), then remove invisible characters (see the module docstring).
 
     Returns:
-        (cleaned text, index map): ``index_map[i]`` is the position in `text` of cleaned character ``i``.
+        (cleaned text, starts, ends): cleaned character ``i`` comes from ``text[starts[i]:ends[i]]`` (a letter
+        together with the marks that followed it).
     """
     kept: list[str] = []
-    index_map: list[int] = []
-    for index, char in enumerate(text):
-        if char in _REMOVED or unicodedata.category(char) == "Cf":
-            continue
-        kept.append(char)
-        index_map.append(index)
-    return "".join(kept), index_map
+    starts: list[int] = []
+    ends: list[int] = []
+    index = 0
+    while index < len(text):
+        end = index + 1
+        while end < len(text) and unicodedata.combining(text[end]):
+            end += 1  # a letter and its combining marks form one cluster
+        cluster = unicodedata.normalize("NFC", text[index:end]) if end - index > 1 else text[index]
+        for char in cluster:
+            if not _invisible(char):
+                kept.append(char)
+                starts.append(index)
+                ends.append(end)
+        index = end
+    return "".join(kept), starts, ends
+
+
+def clean(text: str) -> tuple[str, list[int]]:
+    """:func:`clean_spans` without the end positions.
+
+    Returns:
+        (cleaned text, index map): ``index_map[i]`` is the position in `text` where cleaned character ``i``
+        (or the letter it was composed from) starts.
+    """
+    cleaned, starts, _ = clean_spans(text)
+    return cleaned, starts
 
 
 def fold(word: str, *, plain_umlauts: bool = False) -> str:
@@ -95,7 +166,7 @@ def fold(word: str, *, plain_umlauts: bool = False) -> str:
     Returns:
         lower-case ASCII-ish text; "_" removed ("k_i_l_l" -> "kill").
     """
-    folded = unicodedata.normalize("NFKC", word).casefold().translate(_LOOKALIKES)
+    folded = unicodedata.normalize("NFKC", word).translate(lookalike_table()).casefold()
     folded = folded.translate(_UMLAUT_PLAIN if plain_umlauts else _UMLAUT_AE)
     if not folded.isascii():
         folded = "".join(ch for ch in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(ch))
@@ -180,3 +251,69 @@ def spaced_runs(cleaned: str, tokens: list[Token], *, min_letters: int = 3, max_
     if len(current) >= min_letters:
         runs.append(current)
     return runs
+
+
+SEPARATORS = frozenset(" \u00a0\u2009\u202f-\u2010\u2011\u2012\u2013\u2014.*\u00b7\u2022|/\\'`\u00b4~+:^\"\u2019")
+"""Characters that may split a word without ending it ("Haken-Kreuz", "Haken kreuz", "Ha.ken.kreuz", "Ha|ken")."""
+CLAUSE_MARKS = frozenset(".,;:!?\n\r")
+"""Characters that end a clause (used by the separable-verb rule)."""
+JOIN_MIN_SPACED = 4
+"""Fewest letters of each part of a word split by white space ("Haken kreuz")."""
+JOIN_MAX_GAP = 3
+"""Longest run of separators between two parts of a split word, in characters."""
+
+
+def gap(cleaned: str, left: Token, right: Token) -> str:
+    """The characters between two tokens."""
+    return cleaned[left.end:right.start]
+
+
+def joined_runs(cleaned: str, tokens: list[Token]) -> list[tuple[int, int, bool]]:
+    """Groups of neighbouring words that may be one split word: "Haken kreuz", "Hak-enkreuz", "Ha.ken.kreuz".
+
+    Two words may be joined when only separators (:data:`SEPARATORS`, at most :data:`JOIN_MAX_GAP`
+    characters, no line break) stand between them. Groups are at most 3 words when every gap is tight (no
+    white space: "Ha.ken.kreuz") and 2 words otherwise ("Haken kreuz", "Haken - kreuz"); words joined across
+    white space need at least :data:`JOIN_MIN_SPACED` letters each, so a pronoun and a verb never become one
+    word ("Er hängt das Bild auf" is not "erhängt", "Er sticht mit der Nadel" not "ersticht").
+
+    Returns:
+        (first token index, last token index, tight) for every group of 2 or 3 words.
+    """
+    groups: list[tuple[int, int, bool]] = []
+    for first in range(len(tokens) - 1):
+        tight = True
+        for last in range(first + 1, min(len(tokens), first + 3)):
+            between = gap(cleaned, tokens[last - 1], tokens[last])
+            if not between or len(between) > JOIN_MAX_GAP or not set(between) <= SEPARATORS:
+                break
+            tight = tight and not any(ch.isspace() for ch in between)
+            shortest = min(len(tokens[first].raw), len(tokens[last].raw))
+            if not tight and (last - first == 2 or shortest < JOIN_MIN_SPACED):
+                break
+            groups.append((first, last, tight))
+    return groups
+
+
+def sound_key(form: str) -> str:
+    """A spelling-insensitive key of a folded word: c/k, ph/f, tz/z, y/i and th/t merged.
+
+    "cocain" and "Kokain" share "kokain", "swastica" and "swastika" share "swastika", "Hakenkreutz" and
+    "Hakenkreuz" share "hakenkreuz". "ch" and "sch" keep their c ("Schlacht" stays "schlacht"). Doubled
+    letters are kept: merging them would make "Fagott" a slur and "Niger" another.
+    """
+    key = form.replace("ph", "f").replace("ck", "k").replace("qu", "kw").replace("ch", "\x01")
+    return key.replace("c", "k").replace("\x01", "ch").replace("tz", "z").replace("th", "t").replace("y", "i")
+
+
+def interior_swaps(form: str) -> set[str]:
+    """Every spelling of `form` with two neighbouring inner letters swapped; first and last letter stay.
+
+    "porn" -> {"pron"}; "Hitler" -> {"Hilter", ...}: the most common typing slip of short words, which the
+    fuzzy ratio does not catch below 8 letters (a swap costs two Indel edits).
+    """
+    swaps = set()
+    for index in range(1, len(form) - 2):
+        if form[index] != form[index + 1]:
+            swaps.add(form[:index] + form[index + 1] + form[index] + form[index + 2:])
+    return swaps

@@ -248,7 +248,7 @@ def normalize_image(data: bytes, *, max_side_px: int, max_pixels: int) -> tuple[
     except _DECODE_ERRORS as exc:
         raise UploadInvalidError(
             f"The uploaded {source_format} image is damaged or truncated and cannot be decoded.",
-            details={"format": source_format, "reason": str(exc)},
+            details={"format": source_format, "exception_type": type(exc).__name__},
         ) from exc
     original_size = (raw_size[1], raw_size[0]) if swaps_sides else raw_size
     # 3. convert to RGB and downscale to the exact target size
@@ -344,12 +344,12 @@ def _open_accepted(data: bytes, max_pixels: int) -> tuple[str, ImageFile.ImageFi
             continue
         except Image.DecompressionBombError as exc:  # only where max_pixels exceeds Pillow's own hard limit
             raise UploadInvalidError(
-                f"The {fmt} image is too large to open safely: {exc}", code="image_too_large"
-            ) from exc
+                f"The {fmt} image has too many pixels to open safely.", code="image_too_large",
+                details={"format": fmt, "exception_type": type(exc).__name__}) from exc
         except _DECODE_ERRORS as exc:
             raise UploadInvalidError(
                 f"The uploaded {fmt} image is damaged and cannot be read.",
-                details={"format": fmt, "reason": str(exc)},
+                details={"format": fmt, "exception_type": type(exc).__name__},
             ) from exc
         _check_pixels(image.size, max_pixels)
         return fmt, image

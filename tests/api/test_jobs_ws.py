@@ -28,6 +28,7 @@ class WsClient:
         raw = self.ws.receive(timeout=WAIT_S)
         assert raw is not None, f"no message within {WAIT_S} s"
         message = json.loads(raw)
+        assert set(message) == {"type", "timestamp", "data"}, f"not seed 003's envelope: {message}"
         datetime.fromisoformat(message["timestamp"])  # every message has an ISO 8601 time
         assert message["timestamp"].endswith("Z")
         return message
@@ -42,7 +43,7 @@ class WsClient:
     def until(self, message_type: str, job_id: str) -> list[dict[str, Any]]:
         """Messages up to and including the first `message_type` of `job_id`."""
         messages = []
-        while not messages or (messages[-1]["type"], messages[-1].get("job_id")) != (message_type, job_id):
+        while not messages or (messages[-1]["type"], messages[-1]["data"].get("job_id")) != (message_type, job_id):
             messages.append(self.receive())
         return messages
 
@@ -78,23 +79,24 @@ def test_a_subscriber_of_run_a_receives_nothing_of_run_b(live, ws_clients):
     holder = live.hold()
     run_a, run_b = live.submit(seed=11), live.submit(seed=12)
     only_a, everything = ws_clients(live), ws_clients(live)
-    assert only_a.subscribe([run_a])["job_ids"] == [run_a]
-    assert everything.subscribe(None)["job_ids"] is None
+    assert only_a.subscribe([run_a])["data"]["job_ids"] == [run_a]
+    assert everything.subscribe(None)["data"]["job_ids"] is None
     live.cancel(holder)
     assert live.events(run_b)[-1].type == "complete"  # B ran after A: all of A's and B's events are out
     received = only_a.until("generation_complete", run_a)
     only_a.assert_nothing_queued()
-    assert {m["job_id"] for m in received} == {run_a}
-    assert [(m["type"], m.get("step")) for m in received] == [
+    assert {m["data"]["job_id"] for m in received} == {run_a}
+    assert [(m["type"], m["data"].get("step")) for m in received] == [
         ("generation_started", None), ("progress_update", 1), ("progress_update", 2), ("progress_update", 3),
         ("generation_complete", None)]
-    assert [m["progress"] for m in received if m["type"] == "progress_update"] == [0.3333, 0.6667, 1.0]
-    assert all(m["status"] == "running" and m["total_steps"] == 3 for m in received[1:4])
-    assert received[-1]["media_output"]["seed"] == 11 and received[-1]["media_output"]["run_id"] == run_a
+    assert [m["data"]["progress"] for m in received if m["type"] == "progress_update"] == [0.3333, 0.6667, 1.0]
+    assert all(m["data"]["status"] == "running" and m["data"]["total_steps"] == 3 for m in received[1:4])
+    media = received[-1]["data"]["media_output"]
+    assert media["seed"] == 11 and media["run_id"] == run_a
     # the control subscriber got both runs
     control = everything.until("generation_complete", run_b)
-    assert {m["job_id"] for m in control} == {holder, run_a, run_b}
-    assert ("generation_canceled", holder) in [(m["type"], m["job_id"]) for m in control]
+    assert {m["data"]["job_id"] for m in control} == {holder, run_a, run_b}
+    assert ("generation_canceled", holder) in [(m["type"], m["data"]["job_id"]) for m in control]
 
 
 def test_subscribing_to_a_finished_run_replays_what_happened(live, ws_clients):
@@ -113,7 +115,7 @@ def test_blocked_run(live, ws_clients):
     run_id = live.submit_execute(input_text="a bloody gore scene")
     messages = client.until("generation_blocked", run_id)
     assert [m["type"] for m in messages] == ["generation_started", "generation_blocked"]
-    assert messages[-1]["stage"] == 1 and "gore" in messages[-1]["reason"]
+    assert messages[-1]["data"]["stage"] == 1 and "gore" in messages[-1]["data"]["reason"]
 
 
 def test_failed_run(serve, ws_clients, unreachable_llm_url):
@@ -123,7 +125,7 @@ def test_failed_run(serve, ws_clients, unreachable_llm_url):
     run_id = server.submit_execute()
     messages = client.until("generation_error", run_id)
     assert [m["type"] for m in messages] == ["generation_started", "generation_error"]
-    assert messages[-1]["error"]["code"] == "llm_unavailable"
+    assert messages[-1]["data"]["error"]["code"] == "llm_unavailable"
 
 
 @pytest.mark.parametrize("unsubscribe", [
@@ -142,10 +144,10 @@ def test_unsubscribe_stops_the_messages(live, ws_clients, unsubscribe):
     messages = []
     while (message := client.receive())["type"] != "unsubscribed":
         messages.append(message)
-    assert message["job_ids"] == job_ids
-    assert all(m["job_id"] == holder for m in messages)
+    assert message["data"]["job_ids"] == job_ids
+    assert all(m["data"]["job_id"] == holder for m in messages)
     if unsubscribe is not None:  # still subscribed to the other runs
-        assert client.until("generation_canceled", holder)[-1]["job_id"] == holder
+        assert client.until("generation_canceled", holder)[-1]["data"]["job_id"] == holder
     client.assert_nothing_queued()
 
 
@@ -160,7 +162,7 @@ def test_invalid_messages_get_an_error_and_the_socket_stays_open(live, ws_client
     client = ws_clients(live)
     client.send(message)
     reply = client.receive()
-    assert reply["type"] == "error" and fragment in reply["message"], reply
+    assert reply["type"] == "error" and fragment in reply["data"]["message"], reply
     client.subscribe(None)
 
 
@@ -169,9 +171,10 @@ def test_unknown_job_ids_are_reported_and_not_subscribed(live, ws_clients):
     client = ws_clients(live)
     client.send({"type": "subscribe", "job_ids": [UNKNOWN_ID, run_id]})
     error = client.receive()
-    assert error["type"] == "error" and UNKNOWN_ID in error["message"] and run_id not in error["message"]
-    assert client.receive()["job_ids"] == [run_id]
-    assert client.until("generation_complete", run_id)[-1]["media_output"]["run_id"] == run_id
+    text = error["data"]["message"]
+    assert error["type"] == "error" and UNKNOWN_ID in text and run_id not in text
+    assert client.receive()["data"]["job_ids"] == [run_id]
+    assert client.until("generation_complete", run_id)[-1]["data"]["media_output"]["run_id"] == run_id
 
 
 def test_closed_sockets_leave_no_subscribers(live, ws_clients):

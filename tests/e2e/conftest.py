@@ -75,11 +75,12 @@ def base_url(live_server: str) -> str:
 def studio(page: Page, base_url: str) -> Iterator[Studio]:
     """The studio UI in a fresh browser context (German, nothing stored).
 
-    Fails the test when the page threw an uncaught error or logged a Vue/vue-i18n warning."""
+    Fails the test when the page threw an uncaught error, logged a Vue/vue-i18n warning or broke the server's
+    Content-Security-Policy (Chromium logs every refused script, style or connection)."""
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     page.on("console", lambda message: problems.append(f"console: {message.text}")
-            if re.search(r"\[(Vue warn|intlify)\]", message.text) else None)
+            if re.search(r"\[(Vue warn|intlify)\]|Content Security Policy", message.text) else None)
     yield Studio(page, base_url)
     assert problems == [], "the page reported problems"
 

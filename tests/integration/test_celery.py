@@ -281,8 +281,9 @@ def test_twenty_runs_finish_on_both_workers_with_their_own_seeds_and_provenance(
     seen: dict[str, set[str]] = {run_id: set() for run_id in run_ids}
     while any("generation_complete" not in types for types in seen.values()):
         message = json.loads(ws.receive(timeout=WAIT_S))
-        if message.get("job_id") in seen:
-            seen[message["job_id"]].add(message["type"])
+        job_id = message.get("data", {}).get("job_id")  # seed 003's envelope: the payload is under data
+        if job_id in seen:
+            seen[job_id].add(message["type"])
     assert all({"generation_started", "progress_update", "generation_complete"} <= t for t in seen.values())
     ws.close()
     assert live.get("/api/queue").json()["jobs"] == []

@@ -5,6 +5,10 @@ pytest plugin (loaded by tests/conftest.py through ``pytest_plugins``) with two 
 - ``fake_llm``: a :class:`FakeLlmServer` started for the test and shut down after it.
 - ``unreachable_llm_url``: ``http://127.0.0.1:<port>`` with nothing listening.
 
+Vision requests (stage 4b's image check) are understood too: Ollama's ``images`` (base64) on a message and
+OpenAI's ``image_url`` content parts with ``data:`` URLs; :attr:`ReceivedRequest.images` decodes them, so a
+responder can look at the picture (``"UNSAFE: red" if request.images else ...``).
+
 Endpoints: Ollama ``POST /api/chat`` and ``GET /api/tags``
 (https://github.com/ollama/ollama/blob/main/docs/api.md); OpenAI ``POST /v1/chat/completions`` and
 ``GET /v1/models`` (https://platform.openai.com/docs/api-reference/chat/create). Non-streaming only.
@@ -19,6 +23,7 @@ Example::
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import sys
@@ -67,8 +72,27 @@ class ReceivedRequest:
 
     @property
     def user(self) -> str | None:
-        """Content of the last user message, or None."""
-        return next((m.get("content") for m in reversed(self.messages) if m.get("role") == "user"), None)
+        """Text of the last user message (the text part of an OpenAI vision message), or None."""
+        content = next((m.get("content") for m in reversed(self.messages) if m.get("role") == "user"), None)
+        if isinstance(content, list):
+            return " ".join(part.get("text", "") for part in content if isinstance(part, dict)
+                            and part.get("type") == "text")
+        return content
+
+    @property
+    def images(self) -> list[bytes]:
+        """The images sent with the messages, decoded: Ollama's ``images`` (base64) and OpenAI's ``image_url``
+        parts (``data:<mime>;base64,<data>``). Empty for text requests."""
+        found: list[bytes] = []
+        for message in self.messages:
+            for encoded in message.get("images") or []:
+                found.append(base64.b64decode(encoded))
+            content = message.get("content")
+            for part in content if isinstance(content, list) else []:
+                url = (part.get("image_url") or {}).get("url", "") if isinstance(part, dict) else ""
+                if url.startswith("data:") and ";base64," in url:
+                    found.append(base64.b64decode(url.split(";base64,", 1)[1]))
+        return found
 
 
 Responder = Callable[[ReceivedRequest], str]

@@ -36,7 +36,7 @@ GERMAN = [
     case("kids", "Das Waffenlager im Keller", "Waffe", "de-kids-compound-modifier-waffenlager"),
     case("kids", "Regeln zum Schusswaffengebrauch", "Waffe", "de-kids-compound-inside-word"),
     case("kids", "Eine Handgranate", "Granate", "de-kids-compound-handgranate"),
-    case("kids", "Zwei Lichtschwerter leuchten", "Schwert", "de-kids-compound-lichtschwerter"),
+    case("kids", "Zwei Lichtschwerter leuchten", None, "de-kids-pass-lichtschwerter-childrens-book"),
     case("kids", "Ein Ritter mit einem Kampfmesser", "Kampfmesser", "de-kids-listed-compound-kampfmesser"),
     case("kids", "w4ff3", "Waffe", "de-kids-digits-for-letters"),
     case("kids", "eine P1st0le", "Pistole", "de-kids-digits-pistole"),
@@ -213,7 +213,8 @@ ENGLISH = [
 
 MIXED = [
     case("kids", "Ein Cowboy with a gun", "gun", "mixed-kids-cowboy-gun"),
-    case("kids", "Der Ritter hat a sword", "sword", "mixed-kids-sword"),
+    case("kids", "Der Ritter hat a sword", None, "mixed-kids-pass-knight-sword"),
+    case("kids", "Der Ritter hat a gun", "gun", "mixed-kids-gun"),
     case("kids", "A knight mit einem Maschinengewehr", "Gewehr", "mixed-kids-compound-in-english"),
     case("kids", "Ein Bild, very sexy", "sexy", "mixed-kids-sexy"),
     case("youth", "Ein Bild, very sexy", None, "mixed-youth-pass-sexy"),

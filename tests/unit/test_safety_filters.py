@@ -20,6 +20,7 @@ def valid_file(name: str = "weapons", levels: list[str] | None = None) -> dict[s
     return {
         "name": name,
         "description": "Test list.",
+        "source": "Written for this test.",
         "levels": levels or ["kids"],
         "terms": {"de": ["Waffe", "Gewehr", "Schwert", "Mörder"], "en": ["gun", "shoot someone", "🔫"]},
         "match": {"compound_heads": ["Gewehr"], "allow": {"de": ["Waffel"], "en": ["glue gun"]}},
@@ -42,8 +43,8 @@ def broken(change) -> dict[str, Any]:
 # --- loading ------------------------------------------------------------------------------------------------
 
 EXPECTED_LISTS = {
-    "kids": ["extremism", "gore", "hard_drugs", "hate", "nudity", "self_harm", "sexual", "sexualised_minors",
-             "substances", "suggestive", "violence", "weapons"],
+    "kids": ["extremism", "gore", "graphic_violence", "hard_drugs", "hate", "nazi_figures", "nudity", "self_harm",
+             "sexual", "sexualised_minors", "substances", "suggestive", "violence", "weapons"],
     "youth": ["extremism", "gore", "hard_drugs", "hate", "nudity", "self_harm", "sexual", "sexualised_minors"],
     "adult": ["sexualised_minors"],
     "research": ["sexualised_minors"],
@@ -60,7 +61,8 @@ def test_shipped_lists_per_level(level: str) -> None:
 
 def test_levels_select_lists(tmp_path: Path) -> None:
     write(tmp_path, valid_file("weapons", ["kids", "youth"]))
-    write(tmp_path, {"name": "minors", "description": "x", "levels": ["kids", "youth", "adult", "research"],
+    write(tmp_path, {"name": "minors", "description": "x", "source": "Written for this test.",
+                     "levels": ["kids", "youth", "adult", "research"],
                      "terms": {"en": ["csam"]}})
     kids = SafetyFilter.load(tmp_path, "kids")
     adult = SafetyFilter.load(tmp_path, "adult")
@@ -81,6 +83,8 @@ BROKEN_FILES = [
     pytest.param(lambda d: d["match"].__setitem__("fuzzy", False), "match.fuzzy", "Extra inputs",
                  id="unknown_match_knob"),
     pytest.param(lambda d: d.pop("description"), "description", "Field required", id="missing_description"),
+    pytest.param(lambda d: d.pop("source"), "source", "Field required", id="missing_source"),
+    pytest.param(lambda d: d.__setitem__("source", "me"), "source", "at least 10 characters", id="source_too_short"),
     pytest.param(lambda d: d["terms"].__setitem__("fr", ["arme"]), "terms.fr", "Extra inputs",
                  id="unknown_language"),
     pytest.param(lambda d: d["terms"]["en"].append(42), "terms.en.3", "string", id="term_not_a_string"),
@@ -250,7 +254,8 @@ def test_matching_rules(small: SafetyFilter, text: str, expected: list[str]) -> 
 
 
 def test_near_rule(tmp_path: Path) -> None:
-    write(tmp_path, {"name": "pairs", "description": "x", "levels": ["adult"], "terms": {},
+    write(tmp_path, {"name": "pairs", "description": "x", "source": "Written for this test.", "levels": ["adult"],
+                     "terms": {},
                      "match": {"near": {"window": 2, "first": {"en": ["child"]}, "second": {"en": ["naked"]}},
                                "allow": {"en": ["naked eye"]}}})
     safety = SafetyFilter.load(tmp_path, "adult")

@@ -272,7 +272,7 @@ REFUSED = [
                  "image_too_large", ["268,402,689 pixels"], id="bomb_webp_16383"),
     # a limit above Pillow's hard limit (2 x 89.5 MP): Pillow's WEBP opener refuses, reported the same way
     pytest.param(with_claimed_size(make_webp(alpha=True), (16383, 16383)), {"max_pixels": 300_000_000},
-                 UploadInvalidError, "image_too_large", ["268402689 pixels"], id="bomb_webp_pillow_limit"),
+                 UploadInvalidError, "image_too_large", ["too many pixels"], id="bomb_webp_pillow_limit"),
     pytest.param(with_claimed_size(make_other_format("GIF"), (20000, 20000)), {}, UnsupportedMediaTypeError,
                  "unsupported_media_type", ["unsupported format"], id="bomb_gif"),
     pytest.param(with_claimed_size(make_other_format("GIF"), (10000, 9500)), {}, UnsupportedMediaTypeError,

@@ -69,7 +69,8 @@ export function blockedProblem(
   stages: Stages,
 ): BlockedProblem {
   const stage = (block.stage === 1 || block.stage === 3 ? block.stage : 4) as 1 | 3 | 4
-  const report = (stage === 1 ? stages.stage1 : stage === 3 ? stages.stage3?.safety : null) ?? null
+  const report =
+    (stage === 1 ? stages.stage1 : stage === 3 ? stages.stage3?.safety : stages.stage4?.output_check) ?? null
   return { kind: 'blocked', stage, reason: block.reason, foundTerms: block.found_terms ?? [], report }
 }
 

@@ -231,7 +231,7 @@ export interface BenchmarkResult {
  */
 export interface BlockedResponse {
   /**
-   * Terms found (may be empty for an LLM verdict).
+   * Terms found (may be empty for an LLM or image verdict).
    */
   found_terms: string[]
   /**
@@ -243,9 +243,9 @@ export interface BlockedResponse {
    */
   run_id: string
   /**
-   * The stage that blocked.
+   * The stage that blocked: 1 and 3 the text checks, 4 the output image check (stage 4b; the image was neither kept nor served).
    */
-  stage: 1 | 3
+  stage: 1 | 3 | 4
   stages: Stages
   /**
    * Outcome.
@@ -286,6 +286,10 @@ export interface SafetyStage {
    */
   duration_ms?: number
   /**
+   * Request fields whose text contained found terms, e.g. input_text, context_prompt, interception_result, optimized_prompt, prompt, parameters.negative_prompt.
+   */
+  found_in?: string[]
+  /**
    * All terms found, in order.
    */
   found_terms?: string[]
@@ -323,15 +327,15 @@ export interface FilterCheck {
    */
   found_terms?: string[]
   /**
-   * Which check ran.
+   * Which check ran: term_filter and llm_check on texts (stages 1 and 3c); image_safety_checker (diffusers' StableDiffusionSafetyChecker) or vision_llm_check on the generated image (stage 4b).
    */
-  name: 'term_filter' | 'llm_check'
+  name: 'term_filter' | 'llm_check' | 'image_safety_checker' | 'vision_llm_check'
   /**
    * False when this check blocks.
    */
   passed: boolean
   /**
-   * llm_check only: the safety model's verdict; undecided = it failed or answered neither SAFE nor UNSAFE (kids/youth then block). None for term_filter.
+   * llm_check and the image checks: the verdict; undecided = the check failed or answered neither SAFE nor UNSAFE (kids/youth then block). None for term_filter.
    */
   verdict?: ('safe' | 'unsafe' | 'undecided') | null
 }
@@ -423,7 +427,7 @@ export interface TextStep {
   status: 'done' | 'skipped' | 'edited'
 }
 /**
- * Stage 4: generation facts.
+ * Stage 4: generation facts, and stage 4b's output image check.
  */
 export interface Stage4Report {
   /**
@@ -455,6 +459,10 @@ export interface Stage4Report {
    */
   negative_prompt?: string
   /**
+   * Stage 4b, the output image check (None when no check is configured).
+   */
+  output_check?: SafetyStage | null
+  /**
    * Output config id.
    */
   output_config: string
@@ -467,9 +475,9 @@ export interface Stage4Report {
    */
   seed: number
   /**
-   * Outcome.
+   * done; blocked when stage 4b found the image unsuitable (it was neither kept nor served).
    */
-  status: 'done'
+  status: 'done' | 'blocked'
   /**
    * num_inference_steps.
    */
@@ -1430,6 +1438,10 @@ export interface HealthResponse {
    */
   llm_backend: string
   /**
+   * The safety level's lists, the image check and how to change the level (for the studio header and the teacher view).
+   */
+  safety?: SafetyInfo | null
+  /**
    * Server-wide safety level.
    */
   safety_level: 'kids' | 'youth' | 'adult' | 'research'
@@ -1479,6 +1491,40 @@ export interface HealthLimits {
    * Uploads are downscaled to this longest side, in pixels.
    */
   upload_max_side_px: number
+}
+/**
+ * What the server's safety level means and how it is set (issue 7: teachers see the level).
+ */
+export interface SafetyInfo {
+  /**
+   * Server-wide safety level: kids (8-12), youth (13-17), adult, research.
+   */
+  level: 'kids' | 'youth' | 'adult' | 'research'
+  /**
+   * The term lists checked at this level (stages 1 and 3c).
+   */
+  lists: SafetyListOut[]
+  /**
+   * Stage 4b, the check of every generated image: none, safety_checker or llm.
+   */
+  output_check: 'none' | 'safety_checker' | 'llm'
+  /**
+   * How an admin changes the level: the environment variable and its values.
+   */
+  setting: string
+}
+/**
+ * A term list that applies at the server's level (for the teacher view: what is blocked and why).
+ */
+export interface SafetyListOut {
+  /**
+   * What the list covers, for teachers (English).
+   */
+  description: string
+  /**
+   * List name, e.g. graphic_violence.
+   */
+  name: string
 }
 /**
  * GET /api/models (query parameters) / worker action list_models: filter, sort and page the registry.
@@ -2786,9 +2832,9 @@ export interface BlockedInfo {
    */
   reason: string
   /**
-   * The stage that blocked.
+   * The stage that blocked (4: the output image check).
    */
-  stage: 1 | 3
+  stage: 1 | 3 | 4
 }
 /**
  * The latest diffusion step of a run.
@@ -3554,10 +3600,7 @@ export interface PerformanceEstimation {
  * Server -> client: the last client message was not understood (the socket stays open).
  */
 export interface WsError {
-  /**
-   * What was wrong with the message.
-   */
-  message: string
+  data: WsErrorMessageData
   /**
    * ISO 8601 UTC time of the event.
    */
@@ -3568,21 +3611,19 @@ export interface WsError {
   type: 'error'
 }
 /**
+ * data of ``error``.
+ */
+export interface WsErrorMessageData {
+  /**
+   * What was wrong with the client's message.
+   */
+  message: string
+}
+/**
  * Server -> client: a safety stage blocked the run.
  */
 export interface WsGenerationBlocked {
-  /**
-   * The run_id.
-   */
-  job_id: string
-  /**
-   * Human sentence naming why.
-   */
-  reason: string
-  /**
-   * The stage that blocked.
-   */
-  stage: 1 | 3
+  data: WsBlockedData
   /**
    * ISO 8601 UTC time of the event.
    */
@@ -3593,13 +3634,35 @@ export interface WsGenerationBlocked {
   type: 'generation_blocked'
 }
 /**
- * Server -> client: the run was canceled.
+ * data of ``generation_blocked``.
  */
-export interface WsGenerationCanceled {
+export interface WsBlockedData {
+  /**
+   * Terms found (empty for an LLM or image verdict).
+   */
+  found_terms: string[]
   /**
    * The run_id.
    */
   job_id: string
+  /**
+   * Human sentence naming why.
+   */
+  reason: string
+  /**
+   * The stage that blocked (4: the output image check).
+   */
+  stage: 1 | 3 | 4
+  /**
+   * The run's state.
+   */
+  status: 'blocked'
+}
+/**
+ * Server -> client: the run was canceled.
+ */
+export interface WsGenerationCanceled {
+  data: WsJobData
   /**
    * ISO 8601 UTC time of the event.
    */
@@ -3610,14 +3673,23 @@ export interface WsGenerationCanceled {
   type: 'generation_canceled'
 }
 /**
- * Server -> client: the run succeeded.
+ * data of ``generation_started`` and ``generation_canceled``.
  */
-export interface WsGenerationComplete {
+export interface WsJobData {
   /**
    * The run_id.
    */
   job_id: string
-  media_output: MediaOutput
+  /**
+   * The run's state.
+   */
+  status: 'running' | 'canceled'
+}
+/**
+ * Server -> client: the run succeeded.
+ */
+export interface WsGenerationComplete {
+  data: WsCompleteData
   /**
    * ISO 8601 UTC time of the event.
    */
@@ -3628,14 +3700,28 @@ export interface WsGenerationComplete {
   type: 'generation_complete'
 }
 /**
- * Server -> client: the run failed.
+ * data of ``generation_complete``.
  */
-export interface WsGenerationError {
-  error: ErrorBody
+export interface WsCompleteData {
   /**
    * The run_id.
    */
   job_id: string
+  media_output: MediaOutput
+  /**
+   * Always 1.
+   */
+  progress: number
+  /**
+   * The run's state.
+   */
+  status: 'success'
+}
+/**
+ * Server -> client: the run failed.
+ */
+export interface WsGenerationError {
+  data: WsErrorData
   /**
    * ISO 8601 UTC time of the event.
    */
@@ -3646,13 +3732,24 @@ export interface WsGenerationError {
   type: 'generation_error'
 }
 /**
- * Server -> client: a worker started the run.
+ * data of ``generation_error``.
  */
-export interface WsGenerationStarted {
+export interface WsErrorData {
+  error: ErrorBody
   /**
    * The run_id.
    */
   job_id: string
+  /**
+   * The run's state.
+   */
+  status: 'error'
+}
+/**
+ * Server -> client: a worker started the run.
+ */
+export interface WsGenerationStarted {
+  data: WsJobData
   /**
    * ISO 8601 UTC time of the event.
    */
@@ -3666,6 +3763,20 @@ export interface WsGenerationStarted {
  * Server -> client: one diffusion step finished.
  */
 export interface WsProgressUpdate {
+  data: WsProgressData
+  /**
+   * ISO 8601 UTC time of the event.
+   */
+  timestamp: string
+  /**
+   * Message type.
+   */
+  type: 'progress_update'
+}
+/**
+ * data of ``progress_update`` (seed 003: ``const { job_id, progress, status } = message.data``).
+ */
+export interface WsProgressData {
   /**
    * The run_id.
    */
@@ -3683,17 +3794,9 @@ export interface WsProgressUpdate {
    */
   step: number
   /**
-   * ISO 8601 UTC time of the event.
-   */
-  timestamp: string
-  /**
    * Steps in total.
    */
   total_steps: number
-  /**
-   * Message type.
-   */
-  type: 'progress_update'
 }
 /**
  * Client -> server: receive the events of these runs (null: of every run).
@@ -3712,10 +3815,7 @@ export interface WsSubscribe {
  * Server -> client: the subscription was changed.
  */
 export interface WsSubscribed {
-  /**
-   * The run_ids of the request (null: all runs).
-   */
-  job_ids: string[] | null
+  data: WsSubscribedData
   /**
    * ISO 8601 UTC time of the event.
    */
@@ -3724,6 +3824,15 @@ export interface WsSubscribed {
    * Acknowledges subscribe or unsubscribe.
    */
   type: 'subscribed' | 'unsubscribed'
+}
+/**
+ * data of ``subscribed`` / ``unsubscribed``.
+ */
+export interface WsSubscribedData {
+  /**
+   * The run_ids of the request that the server knows (null: all runs).
+   */
+  job_ids: string[] | null
 }
 /**
  * Client -> server: stop receiving the events of these runs (null: of every run).

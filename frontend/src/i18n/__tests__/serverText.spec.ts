@@ -164,7 +164,7 @@ describe('safetyCheckText', () => {
 
 describe('blockedText', () => {
   const TERMS_REASON = "Stage 1: the text contains terms that are not allowed at safety level 'youth': gore"
-  const block = (stageNumber: 1 | 3, foundTerms: string[], report: SafetyStage | null): BlockedProblem => ({
+  const block = (stageNumber: 1 | 3 | 4, foundTerms: string[], report: SafetyStage | null): BlockedProblem => ({
     kind: 'blocked',
     stage: stageNumber,
     reason: TERMS_REASON,
@@ -181,6 +181,20 @@ describe('blockedText', () => {
 
   it.each(
     inBothLanguages([
+      {
+        id: 'image_check_at_stage4',
+        run: (i18n) => blockedText(i18n, block(4, [], stage('kids', 'blocked'))),
+        de: said(
+          'Stufe 4 hat angehalten: Das Bild, das herauskam, passt nicht zur Sicherheitsstufe. Es wurde nicht ' +
+            'gespeichert. Versuch es mit anderen Wörtern oder einem anderen Seed.',
+          TERMS_REASON,
+        ),
+        en: said(
+          'Stage 4 stopped: The picture that came out does not fit the safety level. It was not kept. Try other ' +
+            'words or another seed.',
+          TERMS_REASON,
+        ),
+      },
       {
         id: 'terms_at_stage1',
         run: (i18n) => blockedText(i18n, block(1, ['gore'], stage('youth', 'blocked', ['gore']))),

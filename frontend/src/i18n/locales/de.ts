@@ -347,7 +347,7 @@ const de = {
       image: 'Die Bildprüfung hat das fertige Bild nicht durchgelassen, darum wird es nicht gezeigt.',
       hint1: 'Ändere deine Idee und versuch es noch einmal.',
       hint3: 'Ändere deinen Text oder den Prompt und versuch es noch einmal.',
-      hint4: 'Ändere deine Idee, die Regeln oder den Prompt und versuch es noch einmal.',
+      hint4: 'Versuch es mit anderen Wörtern oder einem anderen Seed.',
     },
     /** Text steps by step and `status` (a combination not listed here gets no sentence). */
     step: {

@@ -342,7 +342,7 @@ const en: typeof de = {
       image: 'The image check did not let the finished image through, so it is not shown.',
       hint1: 'Change your idea and try again.',
       hint3: 'Change your text or the prompt and try again.',
-      hint4: 'Change your idea, the rules or the prompt and try again.',
+      hint4: 'Try other words or another seed.',
     },
     step: {
       interception: {
