@@ -115,6 +115,12 @@ class CeleryBackend(QueueBackend):
     def warm_up(self, model: ModelRef) -> None:
         """Nothing to load here: each GPU worker loads its models on first use and keeps them."""
 
+    def readiness(self, model: ModelRef) -> tuple[bool, float | None]:
+        """Whether an image of `model` can start at once: a live GPU worker serves it (workers load their models at
+        start and keep them); ``(False, None)`` otherwise (GET /api/health's ``default_model``)."""
+        available, _ = self.availability(model)
+        return available, None
+
     def loaded_models(self) -> list[str]:
         """Models loaded in this process: none (they live on the GPU workers)."""
         return []
