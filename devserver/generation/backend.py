@@ -290,6 +290,65 @@ def _validate(request: GenerationRequest) -> None:
         validate_scheduler_name(request.scheduler)
 
 
+def generation_mode(request: GenerationRequest) -> PipelineKind:
+    """Which pipeline a request needs: ``"img2img"`` with an input image, else ``"txt2img"``."""
+    return "txt2img" if request.init_image is None else "img2img"
+
+
+def _check_for_model(model: ModelRef, request: GenerationRequest) -> None:
+    """Checks of `request` that depend on the model; raise RequestValidationError (422) naming the value."""
+    if request.scheduler is not None and model.family == "sd3":
+        raise RequestValidationError(
+            f"model '{model.id}' uses a flow-matching scheduler that cannot be swapped, got scheduler "
+            f"{request.scheduler!r}",
+            details={"field": "scheduler", "value": request.scheduler},
+        )
+
+
+class _StepWatch:
+    """The state of one run's step callback (diffusers' ``callback_on_step_end``).
+
+    It reports each finished step to `on_step` (whose True stops the run: a cancel), stops the run when an admin
+    force-unloads the model (the cache entry's ``interrupt``), and records the pipeline's real number of steps.
+    Stopping sets ``pipe._interrupt``, the documented way to end the denoising loop
+    (https://huggingface.co/docs/diffusers/using-diffusers/callback); the pipeline still returns an image from
+    the current latents, which :meth:`raise_if_stopped` makes sure is never used.
+    """
+
+    def __init__(self, on_step: Callable[[int, int], bool | None] | None, entry: CacheEntry) -> None:
+        self.on_step = on_step
+        self.entry = entry
+        self.canceled = threading.Event()
+        self.unloaded = threading.Event()
+        self.total_steps: int | None = None
+        """``pipe.num_timesteps`` as the first callback saw it (img2img about steps * strength, PNDM steps + 1)."""
+
+    def callback(self, pipe: Any, step_index: int, timestep: Any, callback_kwargs: dict) -> dict:
+        """diffusers' ``callback_on_step_end(pipe, step_index, timestep, callback_kwargs) -> callback_kwargs``."""
+        if self.total_steps is None:
+            self.total_steps = pipe.num_timesteps
+        if self.on_step is not None and self.on_step(step_index + 1, pipe.num_timesteps):
+            pipe._interrupt = True
+            self.canceled.set()
+        if self.entry.interrupt.is_set():  # a forced unload waits for this step boundary
+            pipe._interrupt = True
+            self.unloaded.set()
+        return callback_kwargs
+
+    def raise_if_stopped(self, model_id: str) -> None:
+        """Raise when the run was stopped before its end (its image must not be used).
+
+        Raises:
+            ModelUnloadedError (409): an admin force-unloaded the model during the run.
+            GenerationCanceledError (409): `on_step` asked to cancel.
+        """
+        if self.unloaded.is_set() and not self.canceled.is_set():
+            raise ModelUnloadedError("An admin unloaded the model while this image was being made; it stopped "
+                                     "after the current step. Try again.", details={"output_config": model_id})
+        if self.canceled.is_set():
+            raise GenerationCanceledError("The generation was canceled.", details={"output_config": model_id})
+
+
 class DiffusersBackend:
     """Runs diffusers pipelines for output configs; one instance per server, shared by all requests.
 
@@ -567,76 +626,25 @@ class DiffusersBackend:
         """
         # 1. validate (before anything heavy is loaded)
         _validate(request)
-        if request.scheduler is not None and model.family == "sd3":
-            raise RequestValidationError(
-                f"model '{model.id}' uses a flow-matching scheduler that cannot be swapped, got scheduler "
-                f"{request.scheduler!r}",
-                details={"field": "scheduler", "value": request.scheduler},
-            )
-        mode: PipelineKind = "txt2img" if request.init_image is None else "img2img"
-
-        # 2. pipeline (cached; loading serialised by the load lock) and the call's arguments
+        _check_for_model(model, request)
+        mode = generation_mode(request)
+        # 2. load the pipeline outside the run lock (cached: a second request never reloads weights)
         self._pipeline_entry(model, mode)
-        import torch
-
-        kwargs: dict[str, Any] = dict(
-            prompt=request.prompt,
-            negative_prompt=request.negative_prompt or None,
-            num_inference_steps=request.steps,
-            guidance_scale=request.cfg,
-            generator=torch.Generator("cpu").manual_seed(request.seed),
-        )
-        if request.init_image is None:
-            width, height = request.width, request.height
-            kwargs.update(width=width, height=height)
-        else:
-            width, height = fit_img2img_size(request.init_image.size, (request.width, request.height))
-            image = request.init_image.convert("RGB").resize((width, height), Image.Resampling.LANCZOS)
-            kwargs.update(image=image, strength=request.strength)
-        canceled = threading.Event()
-        unloaded = threading.Event()
-        holder: dict[str, CacheEntry] = {}
-        total_steps: list[int] = []  # pipe.num_timesteps, seen by the step callback
-
-        def step_end(pipe: Any, step_index: int, timestep: Any, callback_kwargs: dict) -> dict:
-            if not total_steps:
-                total_steps.append(pipe.num_timesteps)
-            if on_step is not None and on_step(step_index + 1, pipe.num_timesteps):
-                pipe._interrupt = True  # the documented way to stop the denoising loop
-                canceled.set()
-            if holder["entry"].interrupt.is_set():  # a forced unload waits for this step boundary
-                pipe._interrupt = True
-                unloaded.set()
-            return callback_kwargs
-
-        kwargs["callback_on_step_end"] = step_end
-
-        # 3. run, one generation at a time, with a fresh scheduler for this run; the model is marked in use
+        # 3. the pipeline call's arguments
+        kwargs, (width, height) = self._call_kwargs(request, mode)
+        # 4. run, one generation at a time, the model marked in use so that an unload cannot pull it away
         with self._run_lock:
-            entry = holder["entry"] = self._pipeline_entry(model, mode, acquire=True)
-            resolved = self._resolve(model)
-            label = resolved.label if isinstance(resolved, _Source) else entry.source_label
-            loaded = _Loaded(entry.obj, entry.scheduler, _Source("local_dir", entry.key, label))
-            pipe = entry.obj if mode == "txt2img" else entry.derived[mode]
+            entry = self._pipeline_entry(model, mode, acquire=True)
+            watch = _StepWatch(on_step, entry)
             try:
-                with library_failures(model.id, "failed to generate the image"):
-                    if request.scheduler is None:
-                        pipe.scheduler = type(loaded.scheduler).from_config(loaded.scheduler.config)
-                    else:
-                        pipe.scheduler = make_scheduler(request.scheduler, loaded.scheduler.config)
-                    started = time.perf_counter()
-                    with torch.inference_mode():
-                        output = pipe(**kwargs)
-                    duration_ms = round((time.perf_counter() - started) * 1000)
+                with library_failures(model.id, "could not set up its scheduler"):
+                    pipe = self._prepare_pipe(entry, mode, request)
+                output, duration_ms = self._run_pipe(model, pipe, kwargs, watch)
             finally:
                 self.cache.release(entry)
-        if unloaded.is_set() and not canceled.is_set():
-            raise ModelUnloadedError("An admin unloaded the model while this image was being made; it stopped "
-                                     "after the current step. Try again.", details={"output_config": model.id})
-        if canceled.is_set():
-            raise GenerationCanceledError("The generation was canceled.", details={"output_config": model.id})
-
-        # 4. result
+        watch.raise_if_stopped(model.id)
+        # 5. result
+        resolved = self._resolve(model)
         return GenerationResult(
             image=output.images[0],
             mode=mode,
@@ -647,13 +655,64 @@ class DiffusersBackend:
             cfg=request.cfg,
             scheduler=scheduler_name(pipe.scheduler),
             model_id=model.id,
-            model_source=loaded.source.label,
+            model_source=resolved.label if isinstance(resolved, _Source) else entry.source_label or entry.label,
             device=self.device,
             dtype=self.dtype,
             duration_ms=duration_ms,
             strength=request.strength if mode == "img2img" else None,
-            total_steps=total_steps[0] if total_steps else None,
+            total_steps=watch.total_steps,
         )
+
+    def _call_kwargs(self, request: GenerationRequest, mode: PipelineKind) -> tuple[dict[str, Any], tuple[int, int]]:
+        """The keyword arguments of the diffusers pipeline call for `request`, and the output (width, height).
+
+        img2img fits the input image into the request's size box (:func:`fit_img2img_size`).
+        """
+        import torch
+
+        kwargs: dict[str, Any] = dict(
+            prompt=request.prompt,
+            negative_prompt=request.negative_prompt or None,
+            num_inference_steps=request.steps,
+            guidance_scale=request.cfg,
+            generator=torch.Generator("cpu").manual_seed(request.seed),
+        )
+        if mode == "txt2img":
+            width, height = request.width, request.height
+            kwargs.update(width=width, height=height)
+        else:
+            assert request.init_image is not None
+            width, height = fit_img2img_size(request.init_image.size, (request.width, request.height))
+            image = request.init_image.convert("RGB").resize((width, height), Image.Resampling.LANCZOS)
+            kwargs.update(image=image, strength=request.strength)
+        return kwargs, (width, height)
+
+    def _prepare_pipe(self, entry: CacheEntry, mode: PipelineKind, request: GenerationRequest) -> Any:
+        """The cached pipeline of `mode`, with a fresh scheduler for this run (called under the run lock).
+
+        A fresh scheduler per run (built from the model's own config, or the requested class via ``from_config``)
+        keeps runs independent: schedulers hold per-run state (timesteps, step index).
+        """
+        pipe = entry.obj if mode == "txt2img" else entry.derived[mode]
+        if request.scheduler is None:
+            pipe.scheduler = type(entry.scheduler).from_config(entry.scheduler.config)
+        else:
+            pipe.scheduler = make_scheduler(request.scheduler, entry.scheduler.config)
+        return pipe
+
+    def _run_pipe(self, model: ModelRef, pipe: Any, kwargs: dict[str, Any], watch: _StepWatch) -> tuple[Any, int]:
+        """Call `pipe` with `kwargs` and the step callback of `watch`; returns (diffusers output, duration in ms).
+
+        Raises:
+            GenerationError (500): diffusers failed (see :func:`library_failures`).
+        """
+        import torch
+
+        with library_failures(model.id, "failed to generate the image"):
+            started = time.perf_counter()
+            with torch.inference_mode():
+                output = pipe(**kwargs, callback_on_step_end=watch.callback)
+            return output, round((time.perf_counter() - started) * 1000)
 
     # -- explicit load / unload (model management) ----------------------------------------------------
 
