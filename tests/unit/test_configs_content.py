@@ -141,6 +141,10 @@ def test_output_model_source(output_config: OutputConfig) -> None:
         assert (model.builtin, model.local_dir, model.hub_id) == ("tiny_sd", None, None)
         assert "abstract" in output_config.description.en and "abstrakt" in output_config.description.de
         assert "test" in output_config.description.en.lower() and "test" in output_config.description.de.lower()
+    elif output_config.id.startswith("tiny_"):  # other tiny test models: built by `devserver models build-tiny --all`
+        assert model.builtin is None and model.local_dir and model.hub_id is None and "/" not in model.local_dir
+        assert "abstract" in output_config.description.en and "abstrakt" in output_config.description.de
+        assert "test" in output_config.description.en.lower() and "test" in output_config.description.de.lower()
     else:
         assert model.builtin is None and model.local_dir and model.hub_id
         assert "/" in model.hub_id and "/" not in model.local_dir

@@ -79,7 +79,7 @@ def test_categories_sorted_by_order(registry: SchemaRegistry) -> None:
 
 
 def test_output_configs_shipped(registry: SchemaRegistry) -> None:
-    assert set(registry.output_configs) == {"tiny_sd", "sd15", "sdxl_base", "sdxl_turbo", "sd35_large"}
+    assert set(registry.output_configs) == {"tiny_sd", "tiny_sdxl", "sd15", "sdxl_base", "sdxl_turbo", "sd35_large"}
     default = registry.output_config(DEFAULT_OUTPUT_CONFIG)
     assert (default.model.family, default.model.builtin) == ("sd", "tiny_sd")
     assert (default.defaults.width, default.defaults.height, default.defaults.steps) == (256, 256, 12)
