@@ -66,6 +66,8 @@ class ModelIdConverter(BaseConverter):
     the ``Allow`` header of ``/api/models/refresh`` lists only its own methods."""
 
     regex = MODEL_ID_SEGMENT
+    part_isolating = True  # one path segment, like Flask's default converter (werkzeug sees "/" in [^/] and would
+    # otherwise match the rule's whole remaining path with one regular expression)
 
 
 @bp.record
