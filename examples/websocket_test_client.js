@@ -1,6 +1,9 @@
 // devserver's copy of seed 003's WebSocket test client (shared/seeds/003_32fa21547bbee712.txt, "Client-Side
 // Implementation"), working against devserver: connect, subscribe, start a test generation, show progress.
 // A file, not an inline script, so the page runs under devserver's Content-Security-Policy (script-src 'self').
+// Following every run (job_ids: null) is for admins: the server machine itself while no admin token is configured,
+// else the admin token in the subscribe message (a browser cannot set headers on a WebSocket). Without it the
+// page follows the runs it starts, by their job_ids, which is open to everyone.
 "use strict";
 
 const wsUrl = () => `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/v1/ws/progress`;
@@ -28,8 +31,9 @@ function connect() {
     setStatus("connected");
     $("connect").disabled = true;
     $("disconnect").disabled = false;
-    // Subscribe to all job updates
-    ws.send(JSON.stringify({ type: "subscribe", job_ids: null }));
+    // Subscribe to all job updates (admin: the token, if typed, goes with the message)
+    const token = $("token").value.trim();
+    ws.send(JSON.stringify({ type: "subscribe", job_ids: null, ...(token ? { token } : {}) }));
   };
 
   ws.onmessage = (event) => {
@@ -50,6 +54,8 @@ function connect() {
       image.src = message.data.media_output.url;
       image.alt = `Image of job ${message.data.job_id}, seed ${message.data.media_output.seed}`;
       image.hidden = false;
+    } else if (message.type === "error" && message.data.code.startsWith("admin_token")) {
+      setStatus("connected: only the runs started here (all runs need the admin token)");
     }
     log(`${message.type} ${JSON.stringify(message.data)}`);
   };
@@ -75,6 +81,9 @@ async function startGeneration() {
   const body = await response.json();
   if (response.status === 202) {
     log(`queued job ${body.run_id} (position ${body.position})`);
+    if (ws && ws.readyState === WebSocket.OPEN) {
+      ws.send(JSON.stringify({ type: "subscribe", job_ids: [body.run_id] }));  // open to everyone: my own run
+    }
     $("progress").value = 0;
     $("progress-text").textContent = `Job ${body.run_id} is queued.`;
   } else {

@@ -63,8 +63,24 @@ def check_admin() -> None:
     if not given:
         raise AdminAuthError("This operation needs the admin token: send 'Authorization: Bearer <token>'.",
                              details={"reason": "missing"})
-    if not hmac.compare_digest(given.encode("utf-8"), token.get_secret_value().encode("utf-8")):
+    if not is_admin_token(given):
         raise AdminAuthError("The admin token is wrong.", details={"reason": "wrong"})
+
+
+def is_admin_token(given: str) -> bool:
+    """Whether `given` is the configured admin token (compared in constant time); False when none is configured.
+
+    For admin credentials that do not come as an ``Authorization`` header (the WebSocket's subscribe message:
+    browsers cannot set headers on a WebSocket).
+    """
+    token = get_services().settings.admin_token
+    if token is None:
+        return False
+    try:
+        given_bytes = given.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from JSON: not the token
+        return False
+    return hmac.compare_digest(given_bytes, token.get_secret_value().encode("utf-8"))
 
 
 def require_admin(view: F) -> F:
@@ -75,6 +91,7 @@ def require_admin(view: F) -> F:
         check_admin()
         return view(*args, **kwargs)
 
+    wrapper.requires_admin = True  # type: ignore[attr-defined]  # read by tests/api/test_openapi.py
     return wrapper  # type: ignore[return-value]
 
 

@@ -59,6 +59,7 @@ def run_info(run_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/thumbnail/<run_id>/<int:index>")
+@documented(responses={200: None}, media={200: "image/webp"})
 def get_thumbnail(run_id: str, index: int):  # type: ignore[no-untyped-def]
     """A small WebP of a generated image (gallery and teacher view)."""
     data = runs.thumbnail(get_services().recorder.open(run_id), index)
@@ -66,6 +67,7 @@ def get_thumbnail(run_id: str, index: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/input/<run_id>")
+@documented(responses={200: None}, media={200: "image/png"})
 def get_input_image(run_id: str):  # type: ignore[no-untyped-def]
     """The run's own copy of its input photo (img2img), kept after the upload itself expired."""
     path = runs.input_image_path(get_services().recorder.open(run_id))

@@ -16,16 +16,22 @@ How to document a route (one line above the route function, below ``@bp.get/post
 
 ``responses`` maps statuses to response models (None: no body); the common errors (400, 404, 405, 413, 415,
 422 and, for POSTs, 403 origin_not_allowed and 429) are added as :class:`ErrorResponse` automatically; ``media``
-names non-JSON bodies (``{200: "image/png"}``). tests/api/test_openapi.py fails when an ``/api`` route of the
-Flask url_map is not documented, and ``devserver contracts export --check`` when ``schemas/openapi.json`` is
-stale. The document is served at ``GET /api/openapi.json``, a Swagger UI page at ``GET /api/docs`` (self-hosted
-assets from the offapi package, no CDN, no inline script: it runs under the studio's CSP).
+names non-JSON bodies (``{200: "image/png"}``). ``admin=True`` marks an admin operation (``require_admin``): it adds
+401 and 403 and the ``adminToken`` security requirement (``Authorization: Bearer <DEVSERVER_ADMIN_TOKEN>``).
+``body_required=False`` says an empty body is allowed (the body model's defaults apply). A path parameter needs an
+entry in :data:`PATH_PARAMETERS` (its real schema: what the route accepts); a route that reads ``request.args``
+documents them with a ``query`` model, best the one it parses them with (:func:`devserver.api._io.parse_query`).
+tests/api/test_openapi.py fails when an ``/api`` route of the Flask url_map is not documented, and
+``devserver contracts export --check`` when ``schemas/openapi.json`` is stale. The document is served at
+``GET /api/openapi.json``, a Swagger UI page at ``GET /api/docs`` (self-hosted assets from the offapi package, no
+CDN, no inline script: it runs under the studio's CSP).
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import re
 import threading
 from collections.abc import Callable
 from importlib import resources
@@ -39,6 +45,8 @@ from spectree.plugins.flask_plugin import FlaskPlugin
 
 from devserver import __version__
 from devserver.contracts.api import UUID4_PATTERN, ErrorResponse
+from devserver.contracts.http_params import MODEL_ID_SEGMENT, MODEL_ROUTE_WORDS
+from devserver.contracts.models import MODEL_NAME_MAX_CHARS
 from devserver.errors import NotFoundError
 
 OPENAPI_PATH = "/api/openapi.json"
@@ -54,8 +62,32 @@ PATH_PARAMETERS = {
     "image_id": {"type": "string", "pattern": UUID4_PATTERN, "description": "An upload's id (UUID4)."},
     "config_id": {"type": "string", "description": "An interception config id, e.g. bauhaus."},
     "index": {"type": "integer", "minimum": 0, "description": "0-based index of the image within its run."},
+    "job_id": {"type": "string", "pattern": UUID4_PATTERN,
+               "description": "A model job's id (UUID4, the job_id of a 202 answer; a run_id of the shared queue)."},
+    "model_id": {"type": "string", "minLength": 1, "maxLength": MODEL_NAME_MAX_CHARS,
+                 "pattern": f"^{MODEL_ID_SEGMENT}$",
+                 "description": "A registry model id (GET /api/models lists them, e.g. tiny-sd or "
+                                "loras:tiny-lora.safetensors) or one of its aliases (an output config id, a metadata "
+                                "alias; aliases are matched case-insensitively). Aliases holding '/' (Hugging Face "
+                                "ids) cannot be named in a URL path: use the registry id; "
+                                f"{', '.join(MODEL_ROUTE_WORDS)} are operations of their own.",
+                 "examples": ["tiny-sd", "loras:tiny-lora.safetensors", "vae:tiny-vae"]},
+    "name": {"type": "string", "description": "A file of the documentation page, e.g. swagger-ui.css."},
 }
 """Schemas of the path parameters, by name (spectree derives only the type from the Flask converter)."""
+URI_TOO_LONG = {
+    "description": "URI Too Long: the request line is longer than the HTTP server accepts (devserver serve: "
+                   "4094 bytes, gunicorn's limit_request_line); answered by the HTTP server itself, as HTML.",
+    "content": {"text/html": {"schema": {"type": "string"}}}}
+"""The 414 of operations with query parameters (long query strings, e.g. many long search tags)."""
+ADMIN_SCHEME = "adminToken"
+ADMIN_SECURITY_SCHEME = {
+    "type": "http", "scheme": "bearer",
+    "description": "The admin token (DESIGN.md, \"Admin operations\"): `Authorization: Bearer "
+                   "<DEVSERVER_ADMIN_TOKEN>`; missing or wrong: 401 admin_token_required. With no token configured, "
+                   "admin operations are allowed only from the server machine itself (loopback), 403 "
+                   "admin_only_from_this_machine from anywhere else."}
+"""The OpenAPI security scheme of admin operations (``documented(admin=True)``)."""
 
 DESCRIPTION = """The HTTP API of devserver, a local web studio for arts education (DESIGN.md, "HTTP contract").
 
@@ -63,8 +95,9 @@ Every JSON answer carries `status`. Errors: `{"status": "error", "error": {"code
 A safety block is HTTP 403 `BlockedResponse` (stage 1 and 3c check texts, 4 the generated image).
 
 Not described as operations: the WebSocket `/api/v1/ws/progress` (seed 003: send `{"type": "subscribe",
-"job_ids": [...] | null}`; every server message is `{"type", "timestamp", "data": {...}}`; the message models
-are `WsProgressUpdate`, `WsGenerationComplete`, ... in schemas/json/), and the studio's own pages."""
+"job_ids": [...] | null}`; `null`, every run, is for admins: the `Authorization` header when connecting or a
+`"token"` field; every server message is `{"type", "timestamp", "data": {...}}`; the message models are
+`WsProgressUpdate`, `WsGenerationComplete`, ... in schemas/json/), and the studio's own pages."""
 
 
 class _DocumentingPlugin(FlaskPlugin):
@@ -86,12 +119,15 @@ current app's url_map on request)."""
 _GENERATE_LOCK = threading.Lock()
 _MEDIA: dict[str, dict[int, str | dict[str, Any]]] = {}
 """Non-JSON response bodies per view function (qualified name): status -> media type."""
+_OPERATION_EXTRAS: dict[str, dict[str, Any]] = {}
+"""Per view function (qualified name): what spectree does not write itself (``admin``, ``body_required``)."""
 
 
 def documented(*, responses: dict[int, type[BaseModel] | None], json: type[BaseModel] | None = None,
                query: type[BaseModel] | None = None, headers: type[BaseModel] | None = None,
                form: type[BaseModel] | None = None, media: dict[int, str | dict[str, Any]] | None = None,
-               tags: list[str] | None = None) -> Callable[[Callable], Callable]:
+               tags: list[str] | None = None, admin: bool = False,
+               body_required: bool = True) -> Callable[[Callable], Callable]:
     """Document a Flask route in the OpenAPI document (see the module docstring for an example).
 
     Args:
@@ -100,16 +136,22 @@ def documented(*, responses: dict[int, type[BaseModel] | None], json: type[BaseM
         media: status -> media type of non-JSON bodies ("image/png", "text/html"), or ``{media type: JSON Schema}``
             where the body has a structure (Server-Sent Events: one schema per event).
         tags: grouping in the docs page; default: the blueprint's name.
+        admin: an admin operation (``require_admin``): adds 401 and 403 (ErrorResponse) and the
+            :data:`ADMIN_SCHEME` security requirement.
+        body_required: False where an empty body is accepted (the `json` model's defaults apply).
     Returns:
         a decorator that returns a view which behaves exactly like the undecorated one.
     """
     errors = COMMON_ERRORS + (POST_ERRORS if json is not None or form is not None else ())
+    errors += (401, 403) if admin else ()
     codes: dict[str, Any] = {f"HTTP_{status}": ErrorResponse for status in errors}
     codes.update({f"HTTP_{status}": model for status, model in responses.items()})
 
     def decorate(func: Callable) -> Callable:
+        key = f"{func.__module__}.{func.__qualname__}"
         if media:
-            _MEDIA[f"{func.__module__}.{func.__qualname__}"] = media
+            _MEDIA[key] = media
+        _OPERATION_EXTRAS[key] = {"admin": admin, "body_required": body_required}
         wrapped = _spec.validate(json=json, query=query, headers=headers, form=form, resp=SpecResponse(**codes),
                                  tags=tags or [func.__module__.rsplit(".", 1)[-1]], skip_validation=True)(func)
         return wrapped
@@ -160,6 +202,12 @@ def build_openapi(app: Flask) -> dict[str, Any]:
                         "type": "string"}
                     content = {media_type: {"schema": schema}}
                 operation["responses"][str(status)]["content"] = content
+            extras = _OPERATION_EXTRAS.get(key, {})
+            if extras.get("admin"):
+                operation["security"] = [{ADMIN_SCHEME: []}]
+                spec["components"].setdefault("securitySchemes", {})[ADMIN_SCHEME] = ADMIN_SECURITY_SCHEME
+            if "requestBody" in operation and not extras.get("body_required", True):
+                operation["requestBody"]["required"] = False
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "path" and parameter["name"] in PATH_PARAMETERS:
                     known = dict(PATH_PARAMETERS[parameter["name"]])
@@ -167,6 +215,12 @@ def build_openapi(app: Flask) -> dict[str, Any]:
                     parameter["schema"] = known
                 elif parameter["in"] in ("query", "header"):
                     parameter["schema"] = _not_null(parameter["schema"])
+                if parameter["in"] == "query" and parameter["schema"].get("type") == "array":
+                    # parse_query takes ids=a,b as well as ids=a&ids=b; the comma form keeps long lists (100 run
+                    # ids) within the HTTP server's request-line limit
+                    parameter.update(style="form", explode=False)
+            if any(parameter["in"] == "query" for parameter in operation.get("parameters", [])):
+                operation["responses"]["414"] = URI_TOO_LONG
             operation["operationId"] = f"{method}{path}".replace("/", "_").replace("{", "").replace("}", "") \
                 .replace("-", "_")
     _prefix_items(spec)
@@ -206,13 +260,15 @@ def _prefix_items(node: Any) -> None:
             stack.extend(value)
 
 
+_RULE_VARIABLE = re.compile(r"<(?:[^<>:]+:)?([^<>:]+)>")
+"""A variable of a Flask rule, with or without its converter (``<run_id>``, ``<int:index>``, ``<model_id:...>``)."""
+
+
 def _view_for(app: Flask, path: str, method: str) -> Callable | None:
     """The view function behind an OpenAPI path (``/api/runs/{run_id}``) and method."""
     for rule in app.url_map.iter_rules():
-        rule_path = rule.rule
-        for converter in ("int:", "path:", "uuid:", "float:"):
-            rule_path = rule_path.replace(f"<{converter}", "<")
-        if rule_path.replace("<", "{").replace(">", "}") == path and method.upper() in (rule.methods or ()):
+        rule_path = _RULE_VARIABLE.sub(r"{\1}", rule.rule)  # /<int:index> -> /{index}
+        if rule_path == path and method.upper() in (rule.methods or ()):
             return app.view_functions[rule.endpoint]
     return None
 

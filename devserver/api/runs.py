@@ -15,9 +15,9 @@ from collections.abc import Iterator
 
 from flask import Blueprint, Response, request
 
-from devserver.api._io import respond
+from devserver.api._io import parse_query, respond
 from devserver.classroom import runs
-from devserver.contracts.classroom import RunDetailResponse, RunListQuery
+from devserver.contracts.classroom import RunDetailResponse, RunListQuery, RunListResponse
 from devserver.api.openapi import documented
 from devserver.contracts.http_params import RunEventsHeaders, RunEventsQuery
 from devserver.contracts.api import ErrorResponse
@@ -45,27 +45,33 @@ SSE_EVENT_SCHEMA = {
     },
 }
 """The OpenAPI schema of one event of the stream (what an EventSource hands a listener)."""
+MAX_EVENT_ID_DIGITS = 18
+"""Longest Last-Event-ID accepted (event ids are SQLite integers, at most 2**63 - 1)."""
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 """No caching; ``X-Accel-Buffering: no`` tells nginx-style proxies not to buffer the stream."""
 
 
 @bp.get("")
+@documented(query=RunListQuery, responses={200: RunListResponse})
 def list_runs():  # type: ignore[no-untyped-def]
     """Summaries of the runs whose ids the browser sends (its gallery), newest first, paged; read from the run
     folders. Only named runs are listed: no learner sees another's runs."""
-    query = RunListQuery.model_validate({**request.args.to_dict(), "ids": _ids(request.args.get("ids", ""))})
-    return respond(runs.list_runs(get_services().recorder, query.ids, page=query.page, per_page=query.per_page))
+    query = parse_query(RunListQuery)
+    services = get_services()
+
+    def waiting(run_id: str) -> bool:
+        job = services.queue.store.job(run_id)
+        return job is not None and job.status in ("queued", "running")
+
+    return respond(runs.list_runs(services.recorder, query.ids, page=query.page, per_page=query.per_page,
+                                  waiting=waiting))
 
 
 @bp.get("/<run_id>/detail")
+@documented(responses={200: RunDetailResponse})
 def run_detail(run_id: str):  # type: ignore[no-untyped-def]
     """One run as it was (inputs, every stage's text and report), read from its folder."""
     return respond(RunDetailResponse(status="success", run=runs.detail(get_services().recorder.open(run_id))))
-
-
-def _ids(raw: str) -> list[str]:
-    """``ids=a,b,c`` -> ``["a", "b", "c"]`` (blanks dropped)."""
-    return [part.strip() for part in raw.split(",") if part.strip()]
 
 
 @bp.get("/<run_id>")
@@ -96,13 +102,14 @@ def run_events(run_id: str):  # type: ignore[no-untyped-def]
 
 
 def _last_event_id() -> int:
-    """The id to resume after: ``Last-Event-ID`` header, else ``?last_event_id=``, else 0.
+    """The id to resume after: ``Last-Event-ID`` header, else ``?last_event_id=``, else 0 (an empty value counts as
+    not sent, as the HTML standard's empty last event ID).
 
     Raises:
-        BadRequestError (400): not a non-negative integer.
+        BadRequestError (400): not a non-negative integer of at most 18 digits (SQLite's integers are 64-bit).
     """
     raw = request.headers.get("Last-Event-ID") or request.args.get("last_event_id") or "0"
-    if not (raw.isascii() and raw.isdigit()):
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= MAX_EVENT_ID_DIGITS):
         raise BadRequestError(f"Last-Event-ID must be a non-negative integer event id, got {raw[:40]!r}",
                               details={"field": "Last-Event-ID"})
     return int(raw)

@@ -26,7 +26,7 @@ from devserver.contracts.api import (
     Stage2Response,
 )
 from devserver.classroom.prompts import prompt_tokens_response
-from devserver.contracts.classroom import PromptTokensRequest
+from devserver.contracts.classroom import PromptTokensRequest, PromptTokensResponse
 from devserver.contracts.jobs import QueuedResponse
 from devserver.pipeline.orchestrator import model_ref
 from devserver.services import get_services
@@ -117,6 +117,7 @@ def _job(kind: str, req: ExecuteRequest | GenerationRequestBody):  # type: ignor
 
 
 @bp.post("/prompt-tokens")
+@documented(json=PromptTokensRequest, responses={200: PromptTokensResponse})
 def prompt_tokens():  # type: ignore[no-untyped-def]
     """How much of a prompt the output config's model reads (its own tokenizers; no weights are loaded)."""
     req = parse_json(PromptTokensRequest)

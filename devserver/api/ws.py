@@ -3,13 +3,21 @@
 Protocol (seed 003; JSON text messages, models in :mod:`devserver.contracts.jobs`, built by
 :mod:`devserver.jobs.ws_messages`). Every server message is ``{"type", "timestamp", "data": {...}}``::
 
-    client: {"type": "subscribe", "job_ids": ["<run_id>", ...] | null}     null = every run
+    client: {"type": "subscribe", "job_ids": ["<run_id>", ...] | null, "token"?: "<admin token>"}
     server: {"type": "subscribed", "timestamp": ..., "data": {"job_ids": ...}}
     server: generation_started, progress_update {job_id, progress 0..1, status, step, total_steps},
             generation_complete {job_id, status, progress, media_output}, generation_error {job_id, error},
             generation_canceled, generation_blocked {job_id, stage, reason, found_terms}   (all under "data")
     client: {"type": "unsubscribe", "job_ids": [...] | null}  ->  {"type": "unsubscribed", ...}
-    server: {"type": "error", "data": {"message": ...}} for a message it does not understand (the socket stays open)
+    server: {"type": "error", "data": {"message": ..., "code": ...}} for a message it does not understand or does
+            not allow (the socket stays open)
+
+Privacy: knowing a run's id is what lets a learner see the run (DESIGN.md, "Runs as jobs"), so every run's events
+(``job_ids: null``, which carry every run id) are for admins only, by the rule of :mod:`devserver.api.auth`: the
+handshake's ``Authorization: Bearer <DEVSERVER_ADMIN_TOKEN>`` header (scripts), the subscribe message's ``token``
+field (browsers cannot set headers on a WebSocket), or, while no token is configured, a client on the server
+machine itself (loopback), so seed 003's own example client keeps working for the teacher at the server. Anyone
+else gets an ``error`` (code ``admin_token_required``) and no events; subscribing to named run ids stays open.
 
 Subscribing to named runs first sends what already happened to them (so a client that subscribes just
 after submitting misses nothing), then live events. One thread per socket sends everything: client
@@ -32,6 +40,7 @@ from pydantic import BaseModel, ValidationError
 from simple_websocket import ConnectionClosed
 
 from devserver.contracts.jobs import WsClientMessage, WsSubscribe
+from devserver.api.auth import is_admin_request, is_admin_token
 from devserver.api.security import check_origin
 from devserver.errors import validation_message
 from devserver.jobs.events import END_OF_STREAM, Subscription
@@ -78,10 +87,11 @@ def check_handshake_origin() -> None:
 def progress(ws):  # type: ignore[no-untyped-def]
     """Serve one socket until the client closes it or the server stops."""
     bus = get_services().queue.bus
+    admin = is_admin_request()  # the handshake: Authorization header, or loopback while no token is configured
     with bus.subscribe(()) as subscription:
         threading.Thread(target=_read_client, args=(ws, subscription), name="devserver-ws-reader",
                          daemon=True).start()
-        _ProgressSocket(ws, subscription, bus.store).serve()
+        _ProgressSocket(ws, subscription, bus.store, admin=admin).serve()
 
 
 def _read_client(ws: Any, subscription: Subscription) -> None:
@@ -96,10 +106,11 @@ def _read_client(ws: Any, subscription: Subscription) -> None:
 class _ProgressSocket:
     """The sending side of one socket: client messages and job events, in the order they were queued."""
 
-    def __init__(self, ws: Any, subscription: Subscription, store: JobStore) -> None:
+    def __init__(self, ws: Any, subscription: Subscription, store: JobStore, *, admin: bool) -> None:
         self._ws = ws
         self._subscription = subscription
         self._store = store
+        self._admin = admin  # may follow every run (job_ids null); a right token in a subscribe message sets it
         self._seen: dict[str, int] = {}  # run_id -> last event id sent (history and live overlap)
 
     def serve(self) -> None:
@@ -116,8 +127,8 @@ class _ProgressSocket:
     def _send(self, message: BaseModel) -> None:
         self._ws.send(message.model_dump_json())
 
-    def _error(self, text: str) -> None:
-        self._send(error_message(text))
+    def _error(self, text: str, code: str = "bad_message") -> None:
+        self._send(error_message(text, code))
 
     def _forward(self, event: JobEvent) -> None:
         if event.id <= self._seen.get(event.run_id, 0):
@@ -138,12 +149,23 @@ class _ProgressSocket:
             return
         job_ids = None if message.job_ids is None else list(dict.fromkeys(message.job_ids))
         if isinstance(message, WsSubscribe):
+            if message.token is not None:
+                if not is_admin_token(message.token):
+                    self._error("The admin token is wrong; the subscription did not change.", "admin_token_wrong")
+                    return
+                self._admin = True
+            if job_ids is None and not self._admin:
+                self._error("Following every run (job_ids null) needs the admin token: send it as \"token\" in "
+                            "the subscribe message or as 'Authorization: Bearer <token>' when connecting. "
+                            "Subscribe to your own runs by their job_ids.", "admin_token_required")
+                return
             known = job_ids
             if job_ids is not None:
                 known = [run_id for run_id in job_ids if self._store.job(run_id) is not None]
                 unknown = [run_id for run_id in job_ids if run_id not in known]
                 if unknown:
-                    self._error(f"no queued run with job_id {', '.join(unknown)}; not subscribed to it")
+                    self._error(f"no queued run with job_id {', '.join(unknown)}; not subscribed to it",
+                                "unknown_job")
             self._subscription.follow(known)
             self._send(subscribed_message("subscribed", known))
             for run_id in known or ():

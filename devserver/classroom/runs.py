@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -177,15 +177,18 @@ def _safety(data: Any) -> SafetyStage | None:
         return SafetyStage(status=data.get("status", "passed"), level=data.get("level", "youth"), checks=checks)
 
 
-def list_runs(recorder: RunRecorder, ids: Iterable[str], *, page: int, per_page: int) -> RunListResponse:
+def list_runs(recorder: RunRecorder, ids: Iterable[str], *, page: int, per_page: int,
+              waiting: Callable[[str], bool] = lambda _run_id: False) -> RunListResponse:
     """Summaries of the runs named by `ids` that exist, newest first, one page of them.
 
     Args:
         recorder: the run folders.
         ids: run ids (each validated as a UUID4 before it touches the filesystem); duplicates count once.
         page: 1-based page; per_page: runs per page.
+        waiting: whether a run without a folder is still waiting in the job queue (its folder is written when
+            it starts): such a run is neither listed nor ``missing``, so the browser keeps its id.
     Returns:
-        the page, the total found and the ids without a run folder (``missing``).
+        the page, the total found and the ids the server has no run for (``missing``).
     Raises:
         InvalidIdError (400): an id is not a UUID4.
     """
@@ -195,7 +198,8 @@ def list_runs(recorder: RunRecorder, ids: Iterable[str], *, page: int, per_page:
         try:
             found.append(summarize(recorder.open(run_id)))
         except RunNotFoundError:
-            missing.append(run_id)
+            if not waiting(run_id):
+                missing.append(run_id)
     return _page(found, page, per_page, missing)
 
 

@@ -14,11 +14,11 @@ back (the export list is assembled in :mod:`devserver.contracts`).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from devserver.contracts.api import MAX_TEXT_CHARS, MediaOutput, Stages
+from devserver.contracts.api import MAX_TEXT_CHARS, UUID4_PATTERN, MediaOutput, Stages
 from devserver.contracts.common import GenerationMode, Language, SafetyLevel
 from devserver.contracts.jobs import ActiveStatus, JobKind
 
@@ -91,8 +91,10 @@ class PageQuery(_Request):
 class RunListQuery(PageQuery):
     """GET /api/runs?ids=<id>,<id>...&page=&per_page=: the runs this browser knows."""
 
-    ids: list[str] = Field(min_length=1, max_length=MAX_LISTED_IDS,
-                           description="Run ids (UUID4), comma-separated in the URL; at most 100.")
+    ids: list[Annotated[str, Field(json_schema_extra={"pattern": UUID4_PATTERN})]] = Field(
+        min_length=1, max_length=MAX_LISTED_IDS,
+        description="Run ids (UUID4; another id is a 400 invalid_id), repeated (ids=a&ids=b) or comma-separated "
+                    "(ids=a,b) in the URL; at most 100.")
 
 
 class RunBlock(_Response):
@@ -135,8 +137,9 @@ class RunListResponse(_Response):
     total: int = Field(ge=0, description="Runs found in all pages.")
     runs: list[RunSummary] = Field(description="This page's runs, newest first.")
     missing: list[str] = Field(
-        description="Requested ids with no run folder on this server (deleted, or never created: a run that "
-        "was refused before it started); the browser may forget them.")
+        description="Requested ids of no run on this server (deleted, or never created: a run that was refused "
+        "or canceled before it started); the browser may forget them. A run still waiting in the queue has no "
+        "folder yet: it is neither listed nor missing.")
 
 
 class RunDetail(RunSummary):

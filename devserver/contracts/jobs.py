@@ -189,7 +189,13 @@ class WsSubscribe(_Model):
     """Client -> server: receive the events of these runs (null: of every run)."""
 
     type: Literal["subscribe"] = Field(description="Message type.")
-    job_ids: list[JobId] | None = Field(description="run_ids to follow, or null for all runs.")
+    job_ids: list[JobId] | None = Field(
+        description="run_ids to follow, or null for all runs (admin only: the handshake's 'Authorization: Bearer "
+                    "<token>' header, the token field, or the server machine itself while no admin token is "
+                    "configured; anyone else gets an error message and no events).")
+    token: str | None = Field(None, max_length=4096, description=(
+        "The admin token (DEVSERVER_ADMIN_TOKEN), for clients that cannot set headers on a WebSocket (browsers); "
+        "needed only for job_ids null. A wrong token is an error message; the subscription does not change."))
 
 
 class WsUnsubscribe(_Model):
@@ -310,6 +316,9 @@ class WsErrorMessageData(_Model):
     """data of ``error``."""
 
     message: str = Field(description="What was wrong with the client's message.")
+    code: str = Field("bad_message", description=(
+        "bad_message (not understood), unknown_job (a named run_id is not known), admin_token_required "
+        "(job_ids null without admin rights), admin_token_wrong (the token field is wrong)."))
 
 
 class WsError(_WsMessage):

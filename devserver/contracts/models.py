@@ -33,6 +33,8 @@ ModelJobKind = Literal["model_benchmark", "model_optimize"]
 MODEL_ID_PATTERN = r"^[a-z0-9][a-z0-9._~:-]{0,199}$"
 """Registry ids: lower-case path-derived slugs (``tiny-sd``, ``loras:tiny-lora.safetensors``); never a path."""
 MAX_PAGE_SIZE = 200
+MODEL_NAME_MAX_CHARS = 300
+"""Longest model name (registry id or alias) a request may give."""
 UNSUPPORTED_PRECISIONS = ("int8", "int4")
 
 ModelId = Annotated[str, Field(pattern=MODEL_ID_PATTERN, description="A registry model id.")]
@@ -191,7 +193,7 @@ class ListModelsResponse(_Response):
 class GetModelRequest(_Request):
     """GET /api/models/<id> / worker action get_model_info."""
 
-    model_id: str = Field(min_length=1, max_length=300, description="Registry id or alias.")
+    model_id: str = Field(min_length=1, max_length=MODEL_NAME_MAX_CHARS, description="Registry id or alias.")
     include_metadata: bool = Field(True, description="Add the editable metadata.")
     include_components: bool = Field(True, description="Add components and detection evidence.")
     include_requirements: bool = Field(True, description="Add memory and device requirements.")
@@ -288,7 +290,7 @@ class ModelLoadConfiguration(_Request):
 class LoadModelRequest(_Request):
     """POST /api/models/<id>/load (admin) / worker action load_model."""
 
-    model_id: str = Field(min_length=1, max_length=300, description="Registry id or alias.")
+    model_id: str = Field(min_length=1, max_length=MODEL_NAME_MAX_CHARS, description="Registry id or alias.")
     device_id: str | None = Field(None, description="Device to load on; default: the server's device.")
     configuration: ModelLoadConfiguration = Field(default_factory=ModelLoadConfiguration,
                                                   description="Precision and optimizations.")
@@ -325,7 +327,7 @@ class LoadModelResponse(_Response):
 class UnloadModelRequest(_Request):
     """POST /api/models/<id>/unload (admin) / worker action unload_model."""
 
-    model_id: str = Field(min_length=1, max_length=300, description="Registry id or alias.")
+    model_id: str = Field(min_length=1, max_length=MODEL_NAME_MAX_CHARS, description="Registry id or alias.")
     device_id: str | None = Field(None, description="Device; default: the server's device.")
     force: bool = Field(False, description=(
         "Unload even while a job uses it: the job stops at its current diffusion step (error model_unloaded)."))
@@ -356,7 +358,7 @@ class UnloadModelResponse(_Response):
 class ValidateModelRequest(_Request):
     """POST /api/models/<id>/validate / worker action validate_model (reads files only, loads nothing)."""
 
-    model_id: str = Field(min_length=1, max_length=300, description="Registry id or alias.")
+    model_id: str = Field(min_length=1, max_length=MODEL_NAME_MAX_CHARS, description="Registry id or alias.")
     device_id: str | None = Field(None, description="Device to check against; default: the server's device.")
     check_memory: bool = Field(True, description="Compare free device memory with what the model needs.")
     check_compute: bool = Field(True, description="Check the device can run the stored dtypes at usable speed.")
@@ -402,7 +404,7 @@ class ValidateModelResponse(_Response):
 class OptimizeModelRequest(_Request):
     """POST /api/models/<id>/optimize (admin) / worker action optimize_model: runs as a queued job."""
 
-    model_id: str = Field(min_length=1, max_length=300, description="Registry id or alias.")
+    model_id: str = Field(min_length=1, max_length=MODEL_NAME_MAX_CHARS, description="Registry id or alias.")
     device_id: str | None = Field(None, description="Device; default: the server's device.")
     target: OptimizationTarget = Field("balanced", description="What to optimise for.")
     level: OptimizationLevel = Field("balanced", description="How far to go.")
@@ -451,7 +453,7 @@ class OptimizeModelResponse(_Response):
 class BenchmarkModelRequest(_Request):
     """POST /api/models/<id>/benchmark (admin) / worker action benchmark_model: runs as a queued job."""
 
-    model_id: str = Field(min_length=1, max_length=300, description="Registry id or alias.")
+    model_id: str = Field(min_length=1, max_length=MODEL_NAME_MAX_CHARS, description="Registry id or alias.")
     device_id: str | None = Field(None, description="Device; default: the server's device.")
     warmup_runs: int = Field(1, ge=0, le=5, description="Untimed runs per configuration.")
     benchmark_runs: int = Field(3, ge=1, le=20, description="Timed runs per configuration (median reported).")
@@ -560,7 +562,7 @@ class ModelJobCompleteEvent(_Response):
 class GetModelStatusRequest(_Request):
     """GET /api/models/<id>/status."""
 
-    model_id: str = Field(min_length=1, max_length=300, description="Registry id or alias.")
+    model_id: str = Field(min_length=1, max_length=MODEL_NAME_MAX_CHARS, description="Registry id or alias.")
     device_id: str | None = Field(None, description="Device; default: the server's device.")
     include_memory_usage: bool = Field(True, description="Add memory figures.")
     include_performance: bool = Field(True, description="Add performance figures.")
@@ -699,7 +701,7 @@ class MetadataUpdate(_Request):
 class UpdateModelMetadataRequest(_Request):
     """PATCH /api/models/<id>/metadata (admin) / worker action update_metadata."""
 
-    model_id: str = Field(min_length=1, max_length=300, description="Registry id or alias.")
+    model_id: str = Field(min_length=1, max_length=MODEL_NAME_MAX_CHARS, description="Registry id or alias.")
     metadata: MetadataUpdate = Field(default_factory=MetadataUpdate, description="Fields to change.")
     tags: list[Annotated[str, Field(min_length=1, max_length=40)]] | None = Field(
         None, max_length=30, description="Seed 001 shortcut for metadata.tags.")

@@ -65,6 +65,6 @@ def subscribed_message(kind: str, job_ids: list[str] | None) -> WsSubscribed:
     return WsSubscribed(type=kind, timestamp=utc_now(), data=WsSubscribedData(job_ids=job_ids))  # type: ignore[arg-type]
 
 
-def error_message(text: str) -> WsError:
-    """``error``: the client's last message was not understood."""
-    return WsError(type="error", timestamp=utc_now(), data=WsErrorMessageData(message=text))
+def error_message(text: str, code: str = "bad_message") -> WsError:
+    """``error``: the client's last message was not understood or not allowed (`code`, see WsErrorMessageData)."""
+    return WsError(type="error", timestamp=utc_now(), data=WsErrorMessageData(message=text, code=code))

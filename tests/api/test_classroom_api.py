@@ -173,6 +173,30 @@ def test_runs_are_paged(client):
     assert [r["run_id"] for r in page1["runs"]] + [r["run_id"] for r in page2["runs"]] == ids[::-1]
 
 
+def test_run_ids_may_be_repeated_or_comma_separated(client):
+    """The OpenAPI document describes ``ids`` as an array; both of its URL forms list the same runs."""
+    ids = [execute(client, input_text=f"Idee {n}")["run_id"] for n in range(2)]
+    comma = client.get(f"/api/runs?ids={','.join(ids)}").json
+    repeated = client.get(f"/api/runs?ids={ids[0]}&ids={ids[1]}").json
+    assert comma == repeated and [r["run_id"] for r in comma["runs"]] == ids[::-1]
+
+
+def test_a_run_waiting_in_the_queue_is_not_missing(live):
+    """A queued run has no folder until it starts; it was reported ``missing``, and the gallery then made the browser
+    forget it for good (the learner never saw that image)."""
+    holder = live.hold()
+    waiting = live.submit()
+    gone = new_id()
+    body = live.get(f"/api/runs?ids={holder},{waiting},{gone}").json()
+    assert body["missing"] == [gone]
+    assert [run["run_id"] for run in body["runs"]] == [holder] and body["runs"][0]["status"] == "in_progress"
+    assert live.cancel(waiting).json()["status"] == "canceled"
+    assert live.cancel(holder).status_code == 202
+    live.events(holder)
+    body = live.get(f"/api/runs?ids={holder},{waiting}").json()
+    assert body["missing"] == [waiting], "canceled before it started: nothing to show, the browser may forget it"
+
+
 @pytest.mark.parametrize(("query", "status", "code"), [
     pytest.param("", 422, "validation_error", id="no_ids"),
     pytest.param("?ids=../../etc", 400, "invalid_id", id="traversal"),
@@ -180,6 +204,7 @@ def test_runs_are_paged(client):
                  id="too_many_ids"),
     pytest.param(f"?ids={new_id()}&per_page=500", 422, "validation_error", id="page_too_large"),
     pytest.param(f"?ids={new_id()}&sort=seed", 422, "validation_error", id="unknown_parameter"),
+    pytest.param("?ids=,", 422, "validation_error", id="empty_list"),
 ])
 def test_run_list_bad_queries(client, query, status, code):
     res = client.get("/api/runs" + query)

@@ -145,12 +145,23 @@ def test_heartbeats_and_headers_while_waiting(serve):
     pytest.param("abc", id="text"),
     pytest.param("-1", id="negative"),
     pytest.param("1.5", id="fraction"),
+    pytest.param("9" * 19, id="beyond_64_bit"),  # was an OverflowError in SQLite (a 500) for a known run
 ])
 def test_malformed_last_event_id_is_a_400(live, value):
     run_id = live.submit()
     res = live.get(f"/api/runs/{run_id}/events", headers={"Last-Event-ID": value})
     assert res.status_code == 400 and res.json()["error"]["code"] == "bad_request"
     live.events(run_id)  # let it finish before the queue stops
+
+
+def test_an_empty_last_event_id_means_from_the_start(live):
+    """The HTML standard's empty last event ID is never sent by browsers; a client that sends it empty gets the whole
+    stream (the OpenAPI document says so: pattern ^[0-9]*$), and the query parameter then applies."""
+    run_id = live.submit()
+    history = live.events(run_id)
+    assert live.events(run_id, headers={"Last-Event-ID": ""}) == history
+    assert live.events(run_id, headers={"Last-Event-ID": ""}, params={"last_event_id": str(history[0].id)}) == \
+        history[1:]
 
 
 def test_a_client_that_leaves_is_unsubscribed(serve):

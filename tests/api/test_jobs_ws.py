@@ -18,8 +18,8 @@ UNKNOWN_ID = "0b6c2a8e-1d4f-4c3a-9e5b-7f8a9b0c1d2e"
 class WsClient:
     """A test client for /api/v1/ws/progress."""
 
-    def __init__(self, url: str) -> None:
-        self.ws = simple_websocket.Client.connect(url)
+    def __init__(self, url: str, headers: dict[str, str] | None = None) -> None:
+        self.ws = simple_websocket.Client.connect(url, headers=headers)
 
     def send(self, message: Any) -> None:
         self.ws.send(message if isinstance(message, (str, bytes)) else json.dumps(message))
@@ -59,11 +59,12 @@ class WsClient:
 
 @pytest.fixture
 def ws_clients(live):
-    """Factory: ``ws_clients(server)`` -> a :class:`WsClient` connected to a LiveServer; closed after the test."""
+    """Factory: ``ws_clients(server, headers=None)`` -> a :class:`WsClient` connected to a LiveServer (with these
+    handshake headers); closed after the test."""
     clients: list[WsClient] = []
 
-    def connect(server) -> WsClient:
-        client = WsClient(server.ws_url)
+    def connect(server, headers: dict[str, str] | None = None) -> WsClient:
+        client = WsClient(server.ws_url, headers)
         clients.append(client)
         return client
 
@@ -226,3 +227,91 @@ def test_handshake_checks_the_origin(live, origin, allowed):
         with pytest.raises(simple_websocket.ConnectionError):
             simple_websocket.Client.connect(live.ws_url, headers=headers)
         assert live.queue.bus.subscriber_count() == 0
+
+
+# --------------------------------------------------------------------------- every run's events are for admins only
+# Knowing a run's id is what lets a learner see the run; "job_ids: null" delivers every run's events, and with them
+# every run id, so it follows DESIGN.md's admin rule (devserver/api/auth.py). Seed 003's own client subscribes with
+# null: it keeps working on the server machine while no token is configured (tests/api/test_ws_seed_clients.py).
+
+TOKEN = "t0ken-for-the-teacher"
+
+
+def _from_the_network(server) -> None:
+    """Make the server see every client as a computer of the school network (10.0.0.23), not as itself."""
+    app = server.app
+    inner = app.wsgi_app
+
+    def wsgi(environ, start_response):  # type: ignore[no-untyped-def]
+        environ["REMOTE_ADDR"] = "10.0.0.23"
+        return inner(environ, start_response)
+
+    app.wsgi_app = wsgi
+
+
+def _refused(client: WsClient, message: dict, code: str) -> dict:
+    client.send(message)
+    reply = client.receive()
+    assert reply["type"] == "error" and reply["data"]["code"] == code, reply
+    return reply
+
+
+@pytest.mark.parametrize("setup", [
+    pytest.param("token_configured", id="token_configured"),
+    pytest.param("no_token_other_machine", id="no_token_other_machine"),
+])
+def test_a_learner_cannot_follow_every_run(serve, ws_clients, setup):
+    server = serve(admin_token=TOKEN) if setup == "token_configured" else serve()
+    if setup == "no_token_other_machine":
+        _from_the_network(server)
+    learner = ws_clients(server)
+    reply = _refused(learner, {"type": "subscribe", "job_ids": None}, "admin_token_required")
+    assert "job_ids" in reply["data"]["message"] and "token" in reply["data"]["message"]
+    someone_elses = server.submit(seed=5)
+    server.events(someone_elses)  # the other learner's run has ended: every event of it is out
+    learner.assert_nothing_queued()  # no message at all reached the learner, so no run id either
+    mine = server.submit(seed=6)
+    assert learner.subscribe([mine])["data"]["job_ids"] == [mine], "named runs stay open to everyone"
+    received = learner.until("generation_complete", mine)
+    assert {m["data"]["job_id"] for m in received} == {mine}
+    learner.assert_nothing_queued()
+
+
+def test_a_wrong_token_changes_nothing(serve, ws_clients):
+    server = serve(admin_token=TOKEN)
+    client = ws_clients(server)
+    _refused(client, {"type": "subscribe", "job_ids": None, "token": "guess"}, "admin_token_wrong")
+    _refused(client, {"type": "subscribe", "job_ids": None}, "admin_token_required")
+    wrong_header = ws_clients(server, {"Authorization": "Bearer guess"})
+    _refused(wrong_header, {"type": "subscribe", "job_ids": None}, "admin_token_required")
+
+
+@pytest.mark.parametrize("how", [
+    pytest.param("header", id="authorization_header"),
+    pytest.param("message", id="token_in_the_subscribe_message"),
+])
+def test_the_teacher_follows_every_run_with_the_token(serve, ws_clients, how):
+    server = serve(admin_token=TOKEN)
+    _from_the_network(server)  # the token works from any computer
+    if how == "header":
+        teacher = ws_clients(server, {"Authorization": f"Bearer {TOKEN}"})
+        assert teacher.subscribe(None)["data"]["job_ids"] is None
+    else:
+        teacher = ws_clients(server)
+        teacher.send({"type": "subscribe", "job_ids": None, "token": TOKEN})
+        assert teacher.receive()["data"]["job_ids"] is None
+    first, second = server.submit(seed=1), server.submit(seed=2)
+    received = teacher.until("generation_complete", second)
+    assert {m["data"]["job_id"] for m in received} == {first, second}
+    if how == "message":  # admin for the rest of the connection: a later null subscription needs no token again
+        teacher.send({"type": "unsubscribe", "job_ids": None})
+        assert teacher.receive()["type"] == "unsubscribed"
+        assert teacher.subscribe(None)["data"]["job_ids"] is None
+
+
+def test_on_the_server_machine_without_a_token_every_run_is_open(live, ws_clients):
+    """What seed 003's example client does: the teacher at the server machine, no admin token configured."""
+    client = ws_clients(live)
+    assert client.subscribe(None)["data"]["job_ids"] is None
+    run_id = live.submit()
+    assert client.until("generation_complete", run_id)[-1]["data"]["job_id"] == run_id

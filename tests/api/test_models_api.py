@@ -269,6 +269,65 @@ def test_load_without_waiting_is_a_queued_job(live):
     assert status["result"]["model_id"] == "vae:tiny-vae"
 
 
+# ============================================================================ HTTP details (found by schemathesis)
+
+
+@pytest.mark.parametrize("body", [
+    pytest.param({"estimate_performance": 0}, id="number_for_boolean"),
+    pytest.param({"check_memory": "true"}, id="string_for_boolean"),
+    pytest.param({"device_id": 5}, id="number_for_string"),
+])
+def test_model_bodies_are_parsed_as_strictly_as_the_document_says(client, body):
+    """The bodies were validated in pydantic's lax mode ({"estimate_performance": 0} answered 200) while the
+    OpenAPI document says boolean; now they are parsed like every JSON body (strict JSON types)."""
+    res = client.post("/api/models/tiny-sd/validate", json=body)
+    assert res.status_code == 422, res.json
+    assert res.json["error"]["code"] == "validation_error"
+
+
+@pytest.mark.parametrize("key", ["model_id", "ModelId"])
+def test_the_url_names_the_model_not_the_body(client, key):
+    res = client.post("/api/models/tiny-sd/validate", json={key: "vae:tiny-vae"})
+    assert res.status_code == 422 and res.json["error"]["details"]["errors"][0]["field"] == key
+    assert key in res.json["error"]["message"]
+    res = client.get("/api/models/tiny-sd", query_string={key: "vae:tiny-vae"})
+    assert res.status_code == 422 and res.json["error"]["details"]["errors"][0]["field"] == key
+
+
+def test_model_bodies_are_optional_and_json_only(client):
+    assert client.post("/api/models/tiny-sd/validate").json["model_id"] == "tiny-sd"
+    assert client.post("/api/models/tiny-sd/validate", json={"estimate_performance": False}).json[
+        "performance_estimation"] is None
+    res = client.post("/api/models/tiny-sd/validate", data="check_memory=1",
+                      content_type="application/x-www-form-urlencoded")
+    assert res.status_code == 415
+    res = client.post("/api/models/tiny-sd/validate", data="[1]", content_type="application/json")
+    assert res.status_code == 400 and res.json["error"]["code"] == "bad_request"
+    res = client.post("/api/models/tiny-sd/validate", data='{"device_id": "\\ud800"}', content_type="application/json")
+    assert res.status_code == 400 and res.json["error"]["code"] == "invalid_unicode"
+
+
+@pytest.mark.parametrize("path", ["/api/models/refresh", "/api/models/search", "/api/models/device-status"])
+def test_the_operations_paths_are_not_model_ids(client, path):
+    """GET /api/models/refresh looked up a model named "refresh" (404), and OPTIONS advertised GET for it."""
+    options = client.options(path)
+    allowed = {method.strip() for method in options.headers["Allow"].split(",")} - {"HEAD", "OPTIONS"}
+    assert allowed == ({"POST"} if path.endswith("refresh") else {"GET"})
+    if path.endswith("refresh"):
+        res = client.get(path)
+        assert res.status_code == 405 and res.json["error"]["code"] == "method_not_allowed"
+    assert client.get("/api/models/refresh-2").json["error"]["code"] == "model_not_found"
+
+
+def test_list_parameters_take_repeated_or_comma_separated_values(client):
+    comma = client.get("/api/models/search", query_string={"model_types": "lora,vae"}).json
+    repeated = client.get("/api/models/search?model_types=lora&model_types=vae").json
+    assert {r["model"]["id"] for r in comma["results"]} == {r["model"]["id"] for r in repeated["results"]} == {
+        "loras:tiny-lora.safetensors", "vae:tiny-vae", "vae:tiny-vae.safetensors"}
+    empty = client.get("/api/models/search?compatible_devices=")
+    assert empty.status_code == 422 and "compatible_devices" in empty.json["error"]["message"]
+
+
 # ============================================================================ damaged and refused files
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
 
-from devserver.api.openapi import build_openapi, documented, undocumented_routes
+from devserver.api.openapi import ADMIN_SCHEME, PATH_PARAMETERS, build_openapi, documented, undocumented_routes
 from devserver.cli import main
 from devserver.settings import PROJECT_ROOT
 
@@ -85,3 +86,57 @@ def test_docs_page_assets_are_served_here(client, asset: str) -> None:
     assert "<script>" not in page.get_data(as_text=True), "no inline script: the CSP allows only 'self'"
     assert client.get(f"/api/docs/assets/{asset}").status_code == 200
     assert client.get("/api/docs/assets/../../etc/passwd").status_code == 404
+
+
+def test_every_path_parameter_has_its_real_schema(client) -> None:
+    """spectree only knows a path parameter's type from the Flask converter: each needs its PATH_PARAMETERS entry."""
+    for path, operations in client.get("/api/openapi.json").json["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path":
+                    assert parameter["name"] in PATH_PARAMETERS, f"{method} {path}: add {parameter['name']!r}"
+    spec = client.get("/api/openapi.json").json
+    model_id = spec["paths"]["/api/models/{model_id}"]["get"]["parameters"][0]
+    assert model_id["schema"]["maxLength"] == 300 and "refresh" in model_id["description"]
+    pattern = re.compile(model_id["schema"]["pattern"])
+    assert pattern.match("loras:tiny-lora.safetensors") and not pattern.match("refresh")
+    assert not pattern.match("stabilityai/sdxl")
+
+
+def test_admin_operations_are_marked_as_such(app, client) -> None:
+    """Exactly the routes behind require_admin carry the adminToken security requirement, with 401 and 403."""
+    spec = client.get("/api/openapi.json").json
+    assert spec["components"]["securitySchemes"][ADMIN_SCHEME]["scheme"] == "bearer"
+    admin_routes = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api") and getattr(app.view_functions[rule.endpoint], "requires_admin", False):
+            path = re.sub(r"<(?:[^<>:]+:)?([^<>:]+)>", r"{\1}", rule.rule)
+            admin_routes |= {(path, m.lower()) for m in rule.methods - {"HEAD", "OPTIONS"}}
+    documented_admin = {(path, method) for path, ops in spec["paths"].items() for method, op in ops.items()
+                        if op.get("security") == [{ADMIN_SCHEME: []}]}
+    assert documented_admin == admin_routes and len(admin_routes) == 9
+    for path, method in admin_routes:
+        assert {"401", "403"} <= set(spec["paths"][path][method]["responses"]), (method, path)
+
+
+def test_query_lists_bodies_and_media_of_the_classroom_and_model_routes(client) -> None:
+    spec = client.get("/api/openapi.json").json
+    runs = {p["name"]: p for p in spec["paths"]["/api/runs"]["get"]["parameters"]}
+    assert (runs["ids"]["style"], runs["ids"]["explode"], runs["ids"]["required"]) == ("form", False, True)
+    assert runs["ids"]["schema"]["items"]["pattern"].startswith("^[0-9a-f]{8}")
+    assert "414" in spec["paths"]["/api/runs"]["get"]["responses"], "gunicorn refuses request lines over 4094 bytes"
+    search = {p["name"]: p for p in spec["paths"]["/api/models/search"]["get"]["parameters"]}
+    assert search["model_types"]["explode"] is False and search["min_rating"]["schema"]["type"] == "number"
+    for action in ("load", "unload", "validate", "optimize", "benchmark"):
+        body = spec["paths"][f"/api/models/{{model_id}}/{action}"]["post"]["requestBody"]
+        assert body["required"] is False, action
+        schema = spec["components"]["schemas"][body["content"]["application/json"]["schema"]["$ref"].rsplit("/")[-1]]
+        assert "model_id" not in schema["properties"], f"{action}: the URL names the model"
+    load = spec["paths"]["/api/models/{model_id}/load"]["post"]["responses"]
+    assert load["202"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ModelJobAccepted"}
+    assert list(spec["paths"]["/api/media/thumbnail/{run_id}/{index}"]["get"]["responses"]["200"]["content"]) == [
+        "image/webp"]
+    for path in ("/api/media/input/{run_id}", "/api/models/{model_id}/preview"):
+        assert list(spec["paths"][path]["get"]["responses"]["200"]["content"]) == ["image/png"], path
+    cancel = spec["paths"]["/api/teacher/runs/{run_id}/cancel"]["post"]["responses"]
+    assert {"200", "202", "401", "403", "409"} <= set(cancel)

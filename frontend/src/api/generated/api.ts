@@ -2668,7 +2668,7 @@ export interface RunMedia {
  */
 export interface RunListResponse {
   /**
-   * Requested ids with no run folder on this server (deleted, or never created: a run that was refused before it started); the browser may forget them.
+   * Requested ids of no run on this server (deleted, or never created: a run that was refused or canceled before it started); the browser may forget them. A run still waiting in the queue has no folder yet: it is neither listed nor missing.
    */
   missing: string[]
   /**
@@ -3615,6 +3615,10 @@ export interface WsError {
  */
 export interface WsErrorMessageData {
   /**
+   * bad_message (not understood), unknown_job (a named run_id is not known), admin_token_required (job_ids null without admin rights), admin_token_wrong (the token field is wrong).
+   */
+  code?: string
+  /**
    * What was wrong with the client's message.
    */
   message: string
@@ -3803,9 +3807,13 @@ export interface WsProgressData {
  */
 export interface WsSubscribe {
   /**
-   * run_ids to follow, or null for all runs.
+   * run_ids to follow, or null for all runs (admin only: the handshake's 'Authorization: Bearer <token>' header, the token field, or the server machine itself while no admin token is configured; anyone else gets an error message and no events).
    */
   job_ids: string[] | null
+  /**
+   * The admin token (DEVSERVER_ADMIN_TOKEN), for clients that cannot set headers on a WebSocket (browsers); needed only for job_ids null. A wrong token is an error message; the subscription does not change.
+   */
+  token?: string | null
   /**
    * Message type.
    */
