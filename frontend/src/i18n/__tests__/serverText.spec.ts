@@ -280,13 +280,13 @@ describe('blockedText', () => {
         id: 'output_image_check_at_stage4',
         run: (i18n) => blockedText(i18n, { stage: 4, reason: TERMS_REASON, foundTerms: [], report: null }),
         de: said(
-          'Stufe 4 hat angehalten: Die Bildprüfung hat das fertige Bild nicht durchgelassen, darum wird es nicht ' +
-            'gezeigt. Ändere deine Idee, die Regeln oder den Prompt und versuch es noch einmal.',
+          'Stufe 4 hat angehalten: Das Bild, das herauskam, passt nicht zur Sicherheitsstufe. Es wurde nicht ' +
+            'gespeichert. Versuch es mit anderen Wörtern oder einem anderen Seed.',
           TERMS_REASON,
         ),
         en: said(
-          'Stage 4 stopped: The image check did not let the finished image through, so it is not shown. ' +
-            'Change your idea, the rules or the prompt and try again.',
+          'Stage 4 stopped: The picture that came out does not fit the safety level. It was not kept. Try other ' +
+            'words or another seed.',
           TERMS_REASON,
         ),
       },

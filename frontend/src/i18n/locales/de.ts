@@ -344,7 +344,7 @@ const de = {
       unsuitable: 'Das Prüfmodell hält deinen Text für nicht passend.',
       undecided: 'Die Sicherheitsprüfung konnte nicht abgeschlossen werden, darum wurde zur Sicherheit angehalten.',
       other: 'Die Sicherheitsprüfung hat deinen Text nicht durchgelassen.',
-      image: 'Die Bildprüfung hat das fertige Bild nicht durchgelassen, darum wird es nicht gezeigt.',
+      image: 'Das Bild, das herauskam, passt nicht zur Sicherheitsstufe. Es wurde nicht gespeichert.',
       hint1: 'Ändere deine Idee und versuch es noch einmal.',
       hint3: 'Ändere deinen Text oder den Prompt und versuch es noch einmal.',
       hint4: 'Versuch es mit anderen Wörtern oder einem anderen Seed.',

@@ -339,7 +339,7 @@ const en: typeof de = {
       unsuitable: 'The checking model finds your text unsuitable.',
       undecided: 'The safety check could not be completed, so the run was stopped to be safe.',
       other: 'The safety check did not let your text through.',
-      image: 'The image check did not let the finished image through, so it is not shown.',
+      image: 'The picture that came out does not fit the safety level. It was not kept.',
       hint1: 'Change your idea and try again.',
       hint3: 'Change your text or the prompt and try again.',
       hint4: 'Try other words or another seed.',
