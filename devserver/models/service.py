@@ -245,7 +245,9 @@ class ModelService:
     def _bench_summary(bench: dict[str, Any] | None) -> BenchmarkSummary | None:
         if not bench or not bench["results"]:
             return None
-        best = min(bench["results"], key=lambda r: r["s_per_image"])
+        # the smallest configuration measured (fewest pixels, then the smallest batch): comparable across models
+        # and benchmarks, unlike the fastest row, which timing noise can move between configurations
+        best = min(bench["results"], key=lambda r: (_pixels(r["resolution"]), r.get("batch_size", 1)))
         return BenchmarkSummary(benchmarked_at=bench["created_at"], s_per_image=best["s_per_image"],
                                 it_per_s=best.get("it_per_s"), resolution=best["resolution"], device=bench["device"])
 
@@ -1114,3 +1116,9 @@ def _optimize_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
                                          details={"field": f"parameters.{key}", "value": value})
         values[key] = value
     return values
+
+
+def _pixels(resolution: str) -> int:
+    """Pixels of a ``WIDTHxHEIGHT`` resolution string."""
+    width, height = resolution.split("x")
+    return int(width) * int(height)
