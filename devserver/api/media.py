@@ -12,6 +12,7 @@ from devserver.api.openapi import documented
 from devserver.contracts.api import RunInfoResponse, RunMetadata, UploadResponse
 from devserver.contracts.http_params import UploadForm
 from devserver.errors import BadRequestError
+from devserver.generation.image_files import MIME_BY_SUFFIX
 from devserver.services import get_services
 
 bp = Blueprint("media", __name__, url_prefix="/api/media")
@@ -46,8 +47,8 @@ def get_upload(image_id: str):  # type: ignore[no-untyped-def]
 def get_image(run_id: str, index: int | None):  # type: ignore[no-untyped-def]
     """A generated PNG of a run; without index the latest one."""
     path = get_services().recorder.open(run_id).image_path(index)
-    return send_file(path, mimetype="image/png", max_age=0 if index is None else 3600,
-                     download_name=f"{run_id}_{index if index is not None else 'latest'}.png")
+    return send_file(path, mimetype=MIME_BY_SUFFIX.get(path.suffix, "image/png"), max_age=0 if index is None else 3600,
+                     download_name=f"{run_id}_{index if index is not None else 'latest'}{path.suffix}")
 
 
 @bp.get("/info/<run_id>")

@@ -33,6 +33,9 @@ from devserver.services import get_services
 
 bp = Blueprint("schema", __name__, url_prefix="/api/schema")
 
+_NOT_LISTED = {"context", "summary", "offline_template", "tags", "loras"}
+"""Config fields the picker list leaves out (its detail adds context and summary)."""
+
 
 @bp.get("/configs")
 @documented(responses={200: ConfigListResponse})
@@ -43,8 +46,7 @@ def list_configs():  # type: ignore[no-untyped-def]
     return respond(ConfigListResponse(
         status="success",
         categories=[CategoryOut.model_validate(c.model_dump(include={"id", "name"})) for c in registry.categories],
-        configs=[ConfigSummary.model_validate(c.model_dump(exclude={"context", "summary", "offline_template", "tags"}))
-                 for c in configs]))
+        configs=[ConfigSummary.model_validate(c.model_dump(exclude=_NOT_LISTED)) for c in configs]))
 
 
 @bp.get("/configs/<config_id>")
@@ -54,7 +56,7 @@ def get_config(config_id: str):  # type: ignore[no-untyped-def]
     config = get_services().registry.config(config_id)
     return respond(ConfigDetailResponse(
         status="success",
-        config=ConfigDetail.model_validate(config.model_dump(exclude={"offline_template", "tags"}))))
+        config=ConfigDetail.model_validate(config.model_dump(exclude={"offline_template", "tags", "loras"}))))
 
 
 @bp.get("/output-configs")

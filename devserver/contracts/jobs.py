@@ -165,7 +165,9 @@ class ProgressEvent(_Model):
 class CompleteEvent(_Model):
     """SSE ``complete`` (terminal): the run succeeded."""
 
-    media_output: MediaOutput = Field(description="The generated image.")
+    media_output: MediaOutput = Field(description="The generated image (the first of a batch).")
+    media_outputs: list[MediaOutput] = Field(default_factory=list, description="Every image of the batch, index "
+                                             "order (media_output is the first).")
 
 
 class ErrorEvent(_Model):

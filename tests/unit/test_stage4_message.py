@@ -70,7 +70,7 @@ def test_new_fields_nested_dataclasses_and_images_travel_without_a_new_format():
 
 
 @pytest.mark.parametrize("change, match", [
-    pytest.param(lambda m: m["request"].update(loras=[]), "does not know .loras.*update the GPU worker",
+    pytest.param(lambda m: m["request"].update(lora_stack=[]), "does not know .lora_stack.*update the GPU worker",
                  id="unknown_field"),
     pytest.param(lambda m: m.update(version=stage4.MESSAGE_VERSION + 1), "newer than this worker", id="newer"),
     pytest.param(lambda m: m["request"].update(init_image={"$png": "bm90IGEgcG5n"}), "not a readable PNG",
