@@ -23,9 +23,11 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from devserver.contracts.common import RunStatus
 
-JobKind = Literal["execute", "generation", "model_benchmark", "model_optimize", "model_load"]
+JobKind = Literal["execute", "generation", "model_benchmark", "model_optimize", "model_load", "worker_generation",
+                  "upscale"]
 """Which pipeline call a job runs: stages 1-4 (``/execute``) or 3c-4 (``/generation``); or a model job
-(benchmark, optimize, load: ``devserver.models.service``), queued FIFO with learners' runs."""
+(benchmark, optimize, load: ``devserver.models.service``), queued FIFO with learners' runs; ``worker_generation``:
+a generation of the worker protocol (stages 1, 3b, 3c, 4); ``upscale``: a finished image made larger."""
 ActiveStatus = Literal["queued", "running"]
 TERMINAL_STATUSES: frozenset[str] = frozenset({"success", "blocked", "error", "canceled"})
 """Statuses a job never leaves."""

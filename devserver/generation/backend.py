@@ -398,11 +398,11 @@ class _StepWatch:
 
     It reports each finished step to `on_step` as (step, total) counted over the whole run (whose True stops the
     run: a cancel), stops the run when an admin force-unloads the model (the cache entry's ``interrupt``), and
-    records the real number of steps: the first image's calls (``pipe.num_timesteps`` of each) times the images.
-    Until the first image's last call has started, the total includes an estimate of the calls still to come.
-    Stopping sets ``pipe._interrupt``, the documented way to end the denoising loop
-    (https://huggingface.co/docs/diffusers/using-diffusers/callback); the pipeline still returns an image from
-    the current latents, which :meth:`raise_if_stopped` makes sure is never used.
+    records the real number of steps: the callbacks of the first image times the images. Until the first image is
+    done the total is an estimate (the base call's ``pipe.num_timesteps`` plus the refiner's expected steps);
+    :meth:`finish` reports the last step with the true total. Stopping sets ``pipe._interrupt``, the documented way
+    to end the denoising loop (https://huggingface.co/docs/diffusers/using-diffusers/callback); the pipeline still
+    returns an image from the current latents, which :meth:`raise_if_stopped` makes sure is never used.
     """
 
     def __init__(self, on_step: Callable[[int, int], bool | None] | None, entry: CacheEntry, *,
@@ -413,10 +413,10 @@ class _StepWatch:
         self.canceled = threading.Event()
         self.unloaded = threading.Event()
         self.done = 0
-        self._phases: list[int] = []  # pipe.num_timesteps of each call of the first image
-        self._phase = 0
-        self._rest = 0  # estimated steps of the first image's calls that have not started
-        self._per_image: int | None = None
+        self._first_call: int | None = None  # pipe.num_timesteps of the first image's base call
+        self._rest = 0  # expected steps of the first image's later calls (the refiner)
+        self._per_image: int | None = None  # callbacks of the first image, once it is done
+        self._reported_total = 0
 
     @property
     def stopped(self) -> bool:
@@ -427,25 +427,36 @@ class _StepWatch:
     def total_steps(self) -> int | None:
         """Steps of the whole run (img2img about steps * strength, PNDM steps + 1, per image and call); None
         before the first callback."""
-        per_image = self._per_image if self._per_image is not None else sum(self._phases)
-        return per_image * self.images if self._phases else None
+        if self._per_image is not None:
+            return self._per_image * self.images
+        return None if self._first_call is None else self._estimate()
+
+    def _estimate(self) -> int:
+        per_image = self._per_image if self._per_image is not None else (self._first_call or 0) + self._rest
+        return max(self.done, per_image * self.images)
 
     def phase(self, index: int, rest: int = 0) -> None:
-        """Call `index` (0 base, 1 refiner) of an image starts; `rest`: estimated steps of its later calls."""
-        self._phase, self._rest = index, rest
+        """Call `index` (0 base, 1 refiner) of an image starts; `rest`: expected steps of its later calls."""
+        if index == 0 and self._first_call is None:
+            self._rest = rest
 
     def image_done(self) -> None:
-        """An image is finished (its calls' steps are the steps of every image)."""
+        """An image is finished: its callbacks are the steps of every image."""
         if self._per_image is None:
-            self._per_image = sum(self._phases)
+            self._per_image = self.done
+
+    def finish(self) -> None:
+        """The run is done: report its last step with the true total where the estimate was off."""
+        if self.on_step is not None and self.done and self._reported_total != self.done:
+            self.on_step(self.done, self.done)
 
     def callback(self, pipe: Any, step_index: int, timestep: Any, callback_kwargs: dict) -> dict:
         """diffusers' ``callback_on_step_end(pipe, step_index, timestep, callback_kwargs) -> callback_kwargs``."""
-        if self._per_image is None and len(self._phases) == self._phase:
-            self._phases.append(pipe.num_timesteps)
-        per_image = self._per_image if self._per_image is not None else sum(self._phases) + self._rest
+        if self._first_call is None:
+            self._first_call = pipe.num_timesteps
         self.done += 1
-        if self.on_step is not None and self.on_step(self.done, max(self.done, per_image * self.images)):
+        self._reported_total = self._estimate()
+        if self.on_step is not None and self.on_step(self.done, self._reported_total):
             pipe._interrupt = True
             self.canceled.set()
         if self.entry.interrupt.is_set():  # a forced unload waits for this step boundary
@@ -942,6 +953,8 @@ class DiffusersBackend:
                     break
                 images.append(image)
                 watch.image_done()
+        if not watch.stopped:
+            watch.finish()
         return images, duration_ms
 
     def _render_one(self, model: ModelRef, run: _Run, request: GenerationRequest,

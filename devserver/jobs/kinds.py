@@ -117,7 +117,19 @@ class GenerationJob(JobHandler):
         return self._orchestrator.run_generation(plan, run_id=run_id, observer=observer)
 
 
+class WorkerGenerationJob(GenerationJob):
+    """``worker_generation``: a generation of the worker protocol (``devserver worker``, POST /api/v1/worker): stage 1
+    on the raw prompt and negative prompt, then 3b, 3c and 4 as ``generation`` (same run folder, 4b, provenance)."""
+
+    kind = "worker_generation"
+
+    def run(self, plan: Any, *, run_id: str, observer: RunObserver) -> BaseModel:
+        """See :meth:`Orchestrator.run_generation` with ``raw_text_check``."""
+        return self._orchestrator.run_generation(plan, run_id=run_id, observer=observer, raw_text_check=True)
+
+
 def build_handlers(orchestrator: Orchestrator) -> dict[str, JobHandler]:
     """The job kinds of an app: kind name -> handler. Add new kinds here (and to ``contracts.jobs.JobKind``)."""
-    handlers: list[JobHandler] = [ExecuteJob(orchestrator), GenerationJob(orchestrator)]
+    handlers: list[JobHandler] = [ExecuteJob(orchestrator), GenerationJob(orchestrator),
+                                  WorkerGenerationJob(orchestrator)]
     return {handler.kind: handler for handler in handlers}

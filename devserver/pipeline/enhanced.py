@@ -140,3 +140,34 @@ def infotext_extra(report: Stage4Report | None) -> list[tuple[str, str]]:
     if enhanced.batch_size > 1:
         fields.append(("Batch size", str(enhanced.batch_size)))
     return fields
+
+
+def checkpoint_config(registry: Any, catalog: Any, model_id: str, models_dir: Any) -> OutputConfig:
+    """An output config for a diffusers checkpoint folder of the models folder that has none of its own, so the
+    worker protocol can generate with any registered checkpoint (``model_name``): the first output config of the
+    same family lends its defaults and prompt instructions; sizes up to 2048 px and 150 steps are allowed.
+
+    Raises:
+        OutputConfigNotFoundError (404): `model_id` is no output config and no such checkpoint folder is registered
+            (single-file checkpoints need an output config naming their diffusers folder).
+    """
+    from pathlib import Path
+
+    from devserver.contracts.schema_files import LocalizedText, ModelSource
+    from devserver.errors import OutputConfigNotFoundError
+
+    base = catalog.base_of(model_id) if catalog is not None and model_id else None
+    family = {"sd1": "sd", "sd2": "sd", "sdxl": "sdxl", "sd3": "sd3"}.get(base.family if base else "", None)
+    template = next((config for config in registry.output_configs.values() if config.model.family == family), None)
+    if (base is None or base.spec is None or base.spec.format != "diffusers" or template is None
+            or base.id != model_id):
+        raise OutputConfigNotFoundError(f"no output config or checkpoint folder with id {model_id[:80]!r}",
+                                        details={"output_config": model_id[:80]})
+    location = Path(base.spec.location)
+    try:
+        local_dir = location.relative_to(models_dir).as_posix()
+    except ValueError:
+        local_dir = str(location)
+    return template.model_copy(update={
+        "id": base.id, "name": LocalizedText(de=base.id, en=base.id),
+        "model": ModelSource(family=family, local_dir=local_dir), "max_side_px": 2048, "max_steps": 150})

@@ -49,7 +49,13 @@ from devserver.contracts.api import (
 )
 from devserver.contracts.common import SEED_MAX
 from devserver.contracts.schema_files import InterceptionConfig, OutputConfig, PipelineDef
-from devserver.errors import ApiError, Detached, OutputConfigUnavailableError, RequestValidationError
+from devserver.errors import (
+    ApiError,
+    Detached,
+    OutputConfigNotFoundError,
+    OutputConfigUnavailableError,
+    RequestValidationError,
+)
 from devserver.generation.image_files import encode_image
 from devserver.generation.backend import (
     MIN_SIDE_PX,
@@ -60,6 +66,7 @@ from devserver.generation.backend import (
 )
 from devserver.generation.png import format_parameters
 from devserver.pipeline.enhanced import (
+    checkpoint_config,
     condition_images,
     enhanced_request,
     enhancements_report,
@@ -280,14 +287,16 @@ class Orchestrator:
         gen_request = self._generation_request(output_config, req.parameters, req.seed, req.input_image)
         return GenerationPlan(request=req, output_config=output_config, gen_request=gen_request)
 
-    def run_generation(self, plan: GenerationPlan, *, run_id: str,
-                       observer: RunObserver = _NULL_OBSERVER) -> GenerationResponse | BlockedResponse:
+    def run_generation(self, plan: GenerationPlan, *, run_id: str, observer: RunObserver = _NULL_OBSERVER,
+                       raw_text_check: bool = False) -> GenerationResponse | BlockedResponse:
         """Stages 3b, 3c and 4 on a final prompt; the image is added to the plan's run or a new run `run_id`.
 
         Args:
             plan: from :meth:`prepare_generation`.
             run_id: the run (``plan.request.run_id`` when it names one, else a new UUID4 reserved by the queue).
             observer: receives stage/step events and may cancel.
+            raw_text_check: run stage 1 on the raw prompt and negative prompt first (the worker protocol, whose
+                clients send their own texts straight to generation).
         Raises:
             as :meth:`run_execute`, plus RunNotFoundError (404) when the named run disappeared meanwhile.
         """
@@ -303,6 +312,9 @@ class Orchestrator:
                     run.add_text("input", req.prompt)
                 if req.input_image is not None:
                     run.add_bytes("input_image", "png", self.uploads.path_for(req.input_image).read_bytes())
+                if raw_text_check:
+                    stages.stage1 = self._safety_stage(run, 1, [("prompt", req.prompt), (
+                        "parameters.negative_prompt", _client_negative_prompt(req.parameters))], stages, observer)
                 edited = TextStep(status="edited", output=req.prompt, detail="prompt given to /generation")
                 stages.stage3 = self._pre_output_stage(run, stages, req.prompt, output_config, req.language,
                                                        req.prompt, observer, optimization=edited,
@@ -427,7 +439,12 @@ class Orchestrator:
         return _Resolved(config=config, pipeline=pipeline, rules=rules, rules_from_learner=from_learner)
 
     def _output_config(self, output_config_id: str | None) -> OutputConfig:
-        output_config = self.registry.output_config(output_config_id or self.settings.default_output_config)
+        try:
+            output_config = self.registry.output_config(output_config_id or self.settings.default_output_config)
+        except OutputConfigNotFoundError:
+            # a checkpoint of the models folder without an output config of its own (worker protocol, model_name)
+            output_config = checkpoint_config(self.registry, self.catalog, output_config_id or "",
+                                              self.settings.resolved_models_dir)
         available, reason = self.generation.availability(model_ref(output_config))
         if not available:
             raise OutputConfigUnavailableError(
