@@ -107,6 +107,7 @@ def build_services(settings: Settings, *, generation_backend: DiffusersBackend |
     orchestrator.usage_listener = models.record_usage
     # issue 10: add-on names (refiner, VAE, LoRAs, ControlNets, upscalers) resolve through the model registry
     local.catalog = orchestrator.catalog = models
+    orchestrator.upscaler = local
     local.max_output_side_px = settings.output_max_side_px
     return Services(settings=settings, registry=registry, safety=safety, llm=llm, generation=generation,
                     recorder=recorder, uploads=uploads, orchestrator=orchestrator, queue=queue, models=models,

@@ -6,10 +6,20 @@ import io
 
 from flask import Blueprint, request, send_file
 
-from devserver.api._io import respond
+from devserver.api._io import parse_json, respond
 from devserver.classroom import runs
 from devserver.api.openapi import documented
-from devserver.contracts.api import RunInfoResponse, RunMetadata, UploadResponse
+from devserver.contracts.api import (
+    BlockedResponse,
+    ErrorResponse,
+    RunInfoResponse,
+    RunMetadata,
+    UploadResponse,
+    UpscaleResponse,
+)
+from devserver.contracts.generation import EdgesQuery, UpscaleRequest
+from devserver.contracts.jobs import QueuedResponse
+from devserver.pipeline.enhanced import edge_map_png
 from devserver.contracts.http_params import UploadForm
 from devserver.errors import BadRequestError
 from devserver.generation.image_files import MIME_BY_SUFFIX
@@ -71,3 +81,24 @@ def get_input_image(run_id: str):  # type: ignore[no-untyped-def]
     """The run's own copy of its input photo (img2img), kept after the upload itself expired."""
     path = runs.input_image_path(get_services().recorder.open(run_id))
     return send_file(path, mimetype="image/png", max_age=3600)
+
+
+@bp.get("/uploads/<image_id>/edges")
+@documented(query=EdgesQuery, responses={200: None}, media={200: "image/png"})
+def upload_edges(image_id: str):  # type: ignore[no-untyped-def]
+    """The Canny edge map of an upload (the preview of "Umriss übernehmen": what a canny ControlNet gets)."""
+    query = EdgesQuery.model_validate(request.args.to_dict())
+    png = edge_map_png(get_services().uploads.open_rgb(image_id), query.low_threshold, query.high_threshold)
+    return send_file(io.BytesIO(png), mimetype="image/png", max_age=3600)
+
+
+@bp.post("/upscale")
+@documented(json=UpscaleRequest, responses={200: UpscaleResponse, 202: QueuedResponse, 403: BlockedResponse,
+                                            500: ErrorResponse})
+def upscale():  # type: ignore[no-untyped-def]
+    """Make a finished image of a run 2x or 4x larger (a job; the new image is added to the run)."""
+    req = parse_json(UpscaleRequest)
+    queue = get_services().queue
+    if req.async_:
+        return respond(queue.submit("upscale", req, client=request.remote_addr), 202)
+    return respond(queue.call("upscale", req, client=request.remote_addr))

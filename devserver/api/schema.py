@@ -27,7 +27,9 @@ from devserver.contracts.api import (
 )
 from devserver.classroom.prompts import prompt_tokens_response
 from devserver.contracts.classroom import PromptTokensRequest
+from devserver.contracts.generation import AddonsResponse
 from devserver.contracts.jobs import QueuedResponse
+from devserver.pipeline.upscaling import compatible_addons
 from devserver.pipeline.orchestrator import model_ref
 from devserver.services import get_services
 
@@ -126,3 +128,11 @@ def prompt_tokens():  # type: ignore[no-untyped-def]
     output_config = services.registry.output_config(req.output_config)
     return respond(prompt_tokens_response(output_config.id, services.tokens.count(model_ref(output_config),
                                                                                   req.prompt), req.prompt))
+
+
+@bp.get("/output-configs/<output_config_id>/addons")
+@documented(responses={200: AddonsResponse})
+def output_config_addons(output_config_id: str):  # type: ignore[no-untyped-def]
+    """The refiners, VAEs, LoRAs, ControlNets and upscalers that fit an output config's model (for the studio)."""
+    services = get_services()
+    return respond(compatible_addons(services.models, services.registry.output_config(output_config_id)))

@@ -22,6 +22,8 @@ from devserver.contracts.common import (
 )
 from devserver.contracts.generation import (
     MAX_BATCH_SIZE,
+    AddonsResponse,
+    UpscaleRequest,
     MAX_CONTROLNETS,
     MAX_LORAS,
     ControlNetSpec,
@@ -552,6 +554,18 @@ class RunInfoResponse(_Response):
     run: RunMetadata = Field(description="The run's metadata.json content.")
 
 
+class UpscaleResponse(_Response):
+    """200 of POST /api/media/upscale: a finished image made larger, added to its run."""
+
+    status: Literal["success"] = Field(description="Outcome.")
+    run_id: str = Field(description="The run (the new image is its latest).")
+    media_output: MediaOutput = Field(description="The upscaled image.")
+    source_index: int = Field(ge=0, description="The image it was made from.")
+    factor: int = Field(description="Scale factor.")
+    model: str = Field(description="Upscaler registry id, or lanczos.")
+    duration_ms: int = Field(ge=0, description="Time the upscale took, in milliseconds.")
+
+
 API_MODELS: tuple[type[BaseModel], ...] = (
     ExecuteRequest,
     Stage2Request,
@@ -571,6 +585,9 @@ API_MODELS: tuple[type[BaseModel], ...] = (
     OutputConfigListResponse,
     RunInfoResponse,
     MediaOutput,
+    UpscaleRequest,
+    UpscaleResponse,
+    AddonsResponse,
 )
 """Models exported to schemas/json/<ModelName>.schema.json."""
 

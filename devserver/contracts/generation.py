@@ -181,3 +181,59 @@ class EnhancementsReport(_Report):
     output_format: Literal["png", "jpeg", "webp"] = Field("png", description="File format of the images.")
     notes: list[str] = Field(default_factory=list, description="What was left out and why (e.g. a LoRA the "
                                                               "interception config brings that does not fit).")
+
+
+# =========================================================================== studio helpers
+
+
+class UpscaleRequest(_Request):
+    """POST /api/media/upscale: make a finished image of a run larger ("Vergrößern 2x/4x"); the result is a new image
+    of the same run."""
+
+    run_id: str = Field(pattern=UUID4_PATTERN, description="The run of the image.")
+    index: JsonInt = Field(ge=0, le=10_000, description="Index of the image within the run.")
+    factor: Literal[2, 4] = Field(description="2 or 4: the new image is exactly factor x the size.")
+    model: ModelName | None = Field(None, description="Registry id or alias of an upscaler, or lanczos; default: an "
+                                    "installed upscaler of that factor (else any installed one, else lanczos).")
+    async_: bool = Field(False, alias="async", description="True: queue it and answer 202 at once.")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class AddonOut(_Report):
+    """An add-on the studio may offer for the chosen model."""
+
+    id: str = Field(description="Registry id (send it in parameters).")
+    name: str = Field(description="Display name.")
+    family: str = Field(description="Its model family.")
+    trigger_words: list[str] = Field(default_factory=list, description="Words that bring out a LoRA's style.")
+    scale: int | None = Field(None, description="Upscalers: the model's own factor.")
+
+
+class AddonsResponse(_Report):
+    """200 of GET /api/schema/output-configs/<id>/addons: what fits the output config's model (the family table
+    of devserver.generation.addons), for the studio's "Weitere Einstellungen"."""
+
+    status: Literal["success"] = Field(description="Outcome.")
+    output_config: str = Field(description="The output config id.")
+    base_model: str | None = Field(description="Registry id of its weights (null when not in the models folder).")
+    families: list[str] = Field(description="The families its model may have.")
+    refiners: list[AddonOut] = Field(description="Refiners that fit (SDXL).")
+    vaes: list[AddonOut] = Field(description="VAEs that fit.")
+    loras: list[AddonOut] = Field(description="LoRAs that fit.")
+    controlnets: list[AddonOut] = Field(description="ControlNets that fit.")
+    upscalers: list[AddonOut] = Field(description="Installed upscalers (any model).")
+
+
+class EdgesQuery(_Request):
+    """GET /api/media/uploads/<image_id>/edges: the Canny thresholds of the preview."""
+
+    low_threshold: JsonInt = Field(100, ge=1, le=255, description="Lower hysteresis threshold (0-255).")
+    high_threshold: JsonInt = Field(200, ge=1, le=255, description="Upper hysteresis threshold (0-255).")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> EdgesQuery:
+        if self.low_threshold > self.high_threshold:
+            raise ValueError(f"low_threshold must not exceed high_threshold, got {self.low_threshold} and "
+                             f"{self.high_threshold}")
+        return self

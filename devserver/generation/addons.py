@@ -160,6 +160,14 @@ def base_families(base: Addon | None, config_family: str) -> tuple[str, ...]:
     return CONFIG_FAMILIES.get(config_family, (config_family,))
 
 
+def fits(addon: Addon, kind: str, families: tuple[str, ...]) -> bool:
+    """Whether `addon` (of type `kind`) fits a base model of one of `families` (table :data:`COMPATIBLE_FAMILIES`;
+    an add-on of unknown family fits where the families its files allow do)."""
+    table = COMPATIBLE_FAMILIES.get(kind, {})
+    fitting = frozenset().union(*(table.get(family, frozenset()) for family in families))
+    return bool(fitting.intersection((addon.family,) if addon.family != "unknown" else addon.compatible))
+
+
 def check_family(addon: Addon, kind: str, families: tuple[str, ...], base_label: str, field_name: str) -> None:
     """Refuse an add-on of the wrong family for the base model (table :data:`COMPATIBLE_FAMILIES`).
 
@@ -168,9 +176,7 @@ def check_family(addon: Addon, kind: str, families: tuple[str, ...], base_label:
             families.
     """
     table = COMPATIBLE_FAMILIES.get(kind, {})
-    fitting = frozenset().union(*(table.get(family, frozenset()) for family in families))
-    addon_families = (addon.family,) if addon.family != "unknown" else addon.compatible
-    if not fitting or not fitting.intersection(addon_families):
+    if not fits(addon, kind, families):
         shown = addon.family if addon.family != "unknown" else ("unknown family, fits " + (
             ", ".join(addon.compatible) or "nothing known"))
         base_shown = "/".join(families)
@@ -185,7 +191,7 @@ def check_family(addon: Addon, kind: str, families: tuple[str, ...], base_label:
                      "base_model": base_label, "base_family": base_shown})
 
 
-def _lookup(catalog: AddonCatalog, name: str, kind: str, field_name: str) -> Addon:
+def lookup_addon(catalog: AddonCatalog, name: str, kind: str, field_name: str) -> Addon:
     """The add-on `name` of type `kind`; 422 when unknown or of another type, 409 when it cannot be loaded."""
     from devserver.errors import NotFoundError
 
@@ -231,18 +237,18 @@ def resolve_addons(catalog: AddonCatalog, model_id: str, config_family: str, req
     out = ResolvedAddons(request=request, base=base)
     changes: dict[str, Any] = {}
     if request.refiner is not None:
-        out.refiner = _lookup(catalog, request.refiner.id, "refiner", f"{prefix}refiner.id")
+        out.refiner = lookup_addon(catalog, request.refiner.id, "refiner", f"{prefix}refiner.id")
         check_family(out.refiner, "refiner", families, base_label, f"{prefix}refiner.id")
         changes["refiner"] = dataclasses.replace(request.refiner, id=out.refiner.id)
     if request.vae is not None:
-        out.vae = _lookup(catalog, request.vae, "vae", f"{prefix}vae")
+        out.vae = lookup_addon(catalog, request.vae, "vae", f"{prefix}vae")
         check_family(out.vae, "vae", families, base_label, f"{prefix}vae")
         changes["vae"] = out.vae.id
     loras = []
     for index, lora in enumerate(request.loras):
         where = f"{prefix}loras[{index}].id"
         try:
-            addon = _lookup(catalog, lora.id, "lora", where)
+            addon = lookup_addon(catalog, lora.id, "lora", where)
             check_family(addon, "lora", families, base_label, where)
         except ApiError as exc:
             if lora.source != "config":
@@ -256,7 +262,7 @@ def resolve_addons(catalog: AddonCatalog, model_id: str, config_family: str, req
     controlnets = []
     for index, controlnet in enumerate(request.controlnets):
         where = f"{prefix}controlnets[{index}].id"
-        addon = _lookup(catalog, controlnet.id, "controlnet", where)
+        addon = lookup_addon(catalog, controlnet.id, "controlnet", where)
         check_family(addon, "controlnet", families, base_label, where)
         out.controlnets.append(addon)
         controlnets.append(dataclasses.replace(controlnet, id=addon.id))
@@ -267,7 +273,7 @@ def resolve_addons(catalog: AddonCatalog, model_id: str, config_family: str, req
             out.upscalers.append(None)
             steps.append(dataclasses.replace(step, model="lanczos"))
             continue
-        addon = _lookup(catalog, step.model, "upscaler", f"{prefix}post_processing[{index}].model")
+        addon = lookup_addon(catalog, step.model, "upscaler", f"{prefix}post_processing[{index}].model")
         out.upscalers.append(addon)
         steps.append(dataclasses.replace(step, model=addon.id))
     changes["post_processing"] = tuple(steps)

@@ -46,6 +46,7 @@ from devserver.generation.addons import (
     ResolvedAddons,
     UpscaleStep,
     check_output_side,
+    lookup_addon,
     resolve_addons,
 )
 from devserver.generation.cache import CacheEntry, ModelCache, module_bytes, rss_bytes
@@ -1003,6 +1004,41 @@ class DiffusersBackend:
                     applied["post_processing"].append({"type": "upscale", "model": step.model, "factor": step.factor,
                                                        "width": images[0].width, "height": images[0].height})
         return images, round((time.perf_counter() - started) * 1000)
+
+    def upscale(self, image: Image.Image, step: UpscaleStep, *, on_progress: Callable[[int, int], None] | None = None,
+                should_stop: Callable[[], bool] | None = None) -> Image.Image | None:
+        """Upscale a finished image by exactly ``step.factor`` with ``step.model`` (an upscaler id, or lanczos); one
+        job at a time on the device, like a generation.
+
+        Returns:
+            the larger image, or None when `should_stop` said so between tiles.
+        Raises:
+            RequestValidationError (422): an unknown name, not an upscaler, a side past the output limit.
+            GenerationError (500): the upscaler failed.
+        """
+        check_output_side(image.width, image.height, [step], self.max_output_side_px, field_name="factor")
+        spec = None
+        if step.model != "lanczos":
+            if self.catalog is None:
+                raise GenerationError("This server cannot resolve model names (no model registry).")
+            spec = lookup_addon(self.catalog, step.model, "upscaler", "model").spec
+            assert spec is not None
+            if self.cache.get(spec.key) is None:
+                self.load(spec, {})
+        with self._run_lock:
+            entry = None
+            if spec is not None:
+                entry = self.cache.acquire(spec.key)
+                if entry is None:
+                    self.load(spec, {})
+                    entry = self.cache.acquire(spec.key)
+            try:
+                with library_failures(step.model, "could not upscale the image"):
+                    return upscale(image, step.factor, entry.obj if entry is not None else None,
+                                   should_stop=should_stop, on_progress=on_progress)
+            finally:
+                if entry is not None:
+                    self.cache.release(entry)
 
     @staticmethod
     def _applied(run: _Run, request: GenerationRequest, images: list[Image.Image]) -> dict[str, Any] | None:

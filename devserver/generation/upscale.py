@@ -34,8 +34,13 @@ def model_scale(descriptor: Any) -> int:
     return int(getattr(descriptor, "scale", 1) or 1)
 
 
+def tile_count(width: int, height: int, tile: int = TILE_PX) -> int:
+    """How many tiles :func:`tiled` cuts an image of this size into."""
+    return math.ceil(width / tile) * math.ceil(height / tile)
+
+
 def tiled(descriptor: Any, image: Image.Image, *, tile: int = TILE_PX, overlap: int = TILE_OVERLAP_PX,
-          should_stop: Any = None) -> Image.Image:
+          should_stop: Any = None, on_tile: Any = None) -> Image.Image:
     """One pass of a spandrel model over `image`, tile by tile.
 
     Args:
@@ -43,6 +48,7 @@ def tiled(descriptor: Any, image: Image.Image, *, tile: int = TILE_PX, overlap: 
         image: RGB image of any size.
         tile, overlap: tile side and context, in input pixels.
         should_stop: called between tiles; True stops (returns None).
+        on_tile: called after each tile.
     Returns:
         the image `descriptor.scale` times larger (RGB), or None when stopped.
     """
@@ -66,10 +72,13 @@ def tiled(descriptor: Any, image: Image.Image, *, tile: int = TILE_PX, overlap: 
                 result = descriptor(patch).clamp(0, 1)[0].permute(1, 2, 0).float().cpu().numpy()
                 crop = result[(top - y0) * scale:(bottom - y0) * scale, (left - x0) * scale:(right - x0) * scale]
                 out[top * scale:bottom * scale, left * scale:right * scale] = (crop * 255.0).round().astype(np.uint8)
+                if on_tile is not None:
+                    on_tile()
     return Image.fromarray(out, mode="RGB")
 
 
-def upscale(image: Image.Image, factor: int, descriptor: Any | None, *, should_stop: Any = None) -> Image.Image | None:
+def upscale(image: Image.Image, factor: int, descriptor: Any | None, *, should_stop: Any = None,
+            on_progress: Any = None) -> Image.Image | None:
     """`image` upscaled by exactly `factor` (output size = factor x input size).
 
     Args:
@@ -77,6 +86,7 @@ def upscale(image: Image.Image, factor: int, descriptor: Any | None, *, should_s
         factor: 2 or 4 (any integer >= 1 works).
         descriptor: a loaded spandrel model, or None for Lanczos.
         should_stop: checked between tiles; True stops (returns None).
+        on_progress: called with (tiles done, tiles in total) after each tile.
     Returns:
         the upscaled RGB image, or None when stopped.
     """
@@ -85,9 +95,18 @@ def upscale(image: Image.Image, factor: int, descriptor: Any | None, *, should_s
         return lanczos(image, target)
     scale = max(2, model_scale(descriptor))
     passes = max(1, math.ceil(math.log(factor, scale) - 1e-9))
+    total = sum(tile_count(image.width * scale**k, image.height * scale**k) for k in range(passes))
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if on_progress is not None:
+            on_progress(done, total)
+
     current: Image.Image | None = image
     for _ in range(passes):
-        current = tiled(descriptor, current, should_stop=should_stop)
+        current = tiled(descriptor, current, should_stop=should_stop, on_tile=tick)
         if current is None:
             return None
     return current if current.size == target else lanczos(current, target)

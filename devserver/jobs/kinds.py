@@ -30,8 +30,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from devserver.contracts.api import BlockedResponse, ExecuteRequest, GenerationRequestBody
+from devserver.contracts.generation import UpscaleRequest
 from devserver.contracts.jobs import CompleteEvent
 from devserver.pipeline.orchestrator import Orchestrator, RunObserver
+from devserver.pipeline.upscaling import prepare_upscale, run_upscale
 from devserver.storage.ids import new_id
 
 
@@ -128,8 +130,33 @@ class WorkerGenerationJob(GenerationJob):
         return self._orchestrator.run_generation(plan, run_id=run_id, observer=observer, raw_text_check=True)
 
 
+class UpscaleJob(JobHandler):
+    """``upscale``: a finished image made larger ("Vergrößern 2x/4x"), added to its run
+    (devserver.pipeline.upscaling)."""
+
+    kind = "upscale"
+    request_model = UpscaleRequest
+
+    def __init__(self, orchestrator: Orchestrator) -> None:
+        self._orchestrator = orchestrator
+
+    def run_id_for(self, request: BaseModel) -> str:
+        """The image's own run."""
+        assert isinstance(request, UpscaleRequest)
+        return request.run_id
+
+    def prepare(self, request: BaseModel) -> Any:
+        """See :func:`devserver.pipeline.upscaling.prepare_upscale`."""
+        assert isinstance(request, UpscaleRequest)
+        return prepare_upscale(self._orchestrator, request)
+
+    def run(self, plan: Any, *, run_id: str, observer: RunObserver) -> BaseModel:
+        """See :func:`devserver.pipeline.upscaling.run_upscale`."""
+        return run_upscale(self._orchestrator, plan, run_id=run_id, observer=observer)
+
+
 def build_handlers(orchestrator: Orchestrator) -> dict[str, JobHandler]:
     """The job kinds of an app: kind name -> handler. Add new kinds here (and to ``contracts.jobs.JobKind``)."""
     handlers: list[JobHandler] = [ExecuteJob(orchestrator), GenerationJob(orchestrator),
-                                  WorkerGenerationJob(orchestrator)]
+                                  WorkerGenerationJob(orchestrator), UpscaleJob(orchestrator)]
     return {handler.kind: handler for handler in handlers}

@@ -171,3 +171,10 @@ def checkpoint_config(registry: Any, catalog: Any, model_id: str, models_dir: An
     return template.model_copy(update={
         "id": base.id, "name": LocalizedText(de=base.id, en=base.id),
         "model": ModelSource(family=family, local_dir=local_dir), "max_side_px": 2048, "max_steps": 150})
+
+
+def edge_map_png(image: Any, low: int, high: int) -> bytes:
+    """The Canny edge map of `image` as PNG bytes (the studio's preview of what a canny ControlNet gets)."""
+    buffer = io.BytesIO()
+    canny(image, low, high).save(buffer, format="PNG")
+    return buffer.getvalue()

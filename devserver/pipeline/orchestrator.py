@@ -209,6 +209,9 @@ class Orchestrator:
         self.catalog: Any = None
         """Resolves add-on names (refiner, VAE, LoRAs, ControlNets, upscalers) through the model registry
         (devserver.generation.addons.AddonCatalog; the model service, set by devserver.services)."""
+        self.upscaler: Any = generation
+        """Upscales finished images ("Vergrößern"): this process's DiffusersBackend (with the Celery backend too:
+        the web node's own models folder), set by devserver.services."""
 
     # ----------------------------------------------------------------------------- jobs: /execute
     def prepare_execute(self, req: ExecuteRequest) -> ExecutePlan:

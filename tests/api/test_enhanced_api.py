@@ -182,3 +182,69 @@ def test_a_config_with_a_broken_lora_list_is_a_start_up_error(make_app, lora_sch
     path.write_text(json.dumps(config), encoding="utf-8")
     with pytest.raises(SchemaFileError, match="bauhaus.json.*loras"):
         make_app(schemas_dir=lora_schemas)
+
+
+def test_the_studio_is_offered_only_add_ons_that_fit_the_model(client):
+    sd = client.get("/api/schema/output-configs/tiny_sd/addons").json
+    assert sd["base_model"] == "tiny-sd" and sd["families"] == ["sd1"] and sd["refiners"] == []
+    assert {a["id"] for a in sd["loras"]} == {"loras:tiny-lora.safetensors", "loras:tiny-lora-b.safetensors"}
+    assert {a["id"] for a in sd["controlnets"]} >= {"controlnet:tiny-controlnet", "controlnet:tiny-controlnet-b"}
+    assert "controlnet:tiny-sdxl-controlnet" not in {a["id"] for a in sd["controlnets"]}
+    assert {(a["id"], a["scale"]) for a in sd["upscalers"]} == {("upscalers:tiny-upscaler.safetensors", 2),
+                                                                ("upscalers:tiny-upscaler-x4.safetensors", 4)}
+    xl = client.get("/api/schema/output-configs/tiny_sdxl/addons").json
+    assert [a["id"] for a in xl["refiners"]] == ["tiny-sdxl-refiner"]
+    assert [a["id"] for a in xl["loras"]] == ["loras:tiny-sdxl-lora.safetensors"]
+    assert client.get("/api/schema/output-configs/nope/addons").status_code == 404
+
+
+def test_upscaling_a_finished_image_adds_it_to_the_run(client):
+    made = generate(client, {"output_format": "webp"}).json
+    run_id = made["run_id"]
+    res = client.post("/api/media/upscale", json={"run_id": run_id, "index": 0, "factor": 4})
+    assert res.status_code == 200, res.json
+    body = res.json
+    assert body["model"] == "upscalers:tiny-upscaler-x4.safetensors"  # an installed x4 model is preferred for 4x
+    media = body["media_output"]
+    assert (media["index"], media["width"], media["height"], media["seed"], media["mime_type"]) == (
+        1, 256, 256, 5, "image/webp")
+    served = client.get(media["url"])
+    infotext, meta = read_provenance(served.data)
+    assert "Seed: 5" in infotext and "Postprocess upscale by: 4" in infotext
+    assert meta["upscaled_from"] == 0 and meta["upscaler"] == body["model"]
+    lanczos = client.post("/api/media/upscale", json={"run_id": run_id, "index": 0, "factor": 2, "model": "lanczos"})
+    assert lanczos.json["media_output"]["width"] == 128 and lanczos.json["model"] == "lanczos"
+    listing = client.get(f"/api/media/info/{run_id}").json["run"]["media"]
+    assert [m["width"] for m in listing] == [64, 256, 128]
+
+
+@pytest.mark.parametrize("body, status, code", [
+    pytest.param({"index": 3, "factor": 2}, 404, "media_not_found", id="no_such_image"),
+    pytest.param({"index": 0, "factor": 3}, 422, "validation_error", id="factor_3"),
+    pytest.param({"index": 0, "factor": 2, "model": "vae:tiny-vae"}, 422, "wrong_model_type", id="not_an_upscaler"),
+    pytest.param({"index": 0, "factor": 2, "model": "/upscalers/x.pth"}, 422, "validation_error", id="a_path"),
+])
+def test_bad_upscale_requests(client, body, status, code):
+    run_id = generate(client, {}).json["run_id"]
+    res = client.post("/api/media/upscale", json={"run_id": run_id, **body})
+    assert res.status_code == status and res.json["error"]["code"] == code, res.json
+
+
+def test_upscaling_past_the_output_limit_is_refused(make_app):
+    client = make_app(output_max_side_px=256).test_client()
+    run_id = generate(client, {"width": 128}).json["run_id"]
+    res = client.post("/api/media/upscale", json={"run_id": run_id, "index": 0, "factor": 4})
+    assert res.status_code == 422 and res.json["error"]["code"] == "output_too_large"
+
+
+def test_the_edge_map_preview_of_an_upload(client):
+    image_id = upload_drawing(client)
+    res = client.get(f"/api/media/uploads/{image_id}/edges")
+    assert res.status_code == 200 and res.mimetype == "image/png"
+    edges = np.asarray(Image.open(io.BytesIO(res.data)))
+    assert set(np.unique(edges)) == {0, 255} and edges.shape == (64, 64, 3)
+    strict = np.asarray(Image.open(io.BytesIO(client.get(
+        f"/api/media/uploads/{image_id}/edges?low_threshold=250&high_threshold=255").data)))
+    assert (strict > 0).sum() <= (edges > 0).sum()
+    bad = client.get(f"/api/media/uploads/{image_id}/edges?low_threshold=200&high_threshold=100")
+    assert bad.status_code == 422

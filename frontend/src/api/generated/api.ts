@@ -5,6 +5,7 @@
  */
 export interface ApiModels {
   ActionResponse: ActionResponse
+  AddonsResponse: AddonsResponse
   BenchmarkModelRequest: BenchmarkModelRequest
   BenchmarkModelResponse: BenchmarkModelResponse
   BlockedResponse: BlockedResponse
@@ -66,6 +67,8 @@ export interface ApiModels {
   UpdateModelMetadataRequest: UpdateModelMetadataRequest
   UpdateModelMetadataResponse: UpdateModelMetadataResponse
   UploadResponse: UploadResponse
+  UpscaleRequest: UpscaleRequest
+  UpscaleResponse: UpscaleResponse
   ValidateModelRequest: ValidateModelRequest
   ValidateModelResponse: ValidateModelResponse
   WorkerInfo: WorkerInfo
@@ -118,6 +121,73 @@ export interface ActionResponse {
    * Fields that were not used, and why.
    */
   warnings?: string[]
+}
+/**
+ * 200 of GET /api/schema/output-configs/<id>/addons: what fits the output config's model (the family table
+ * of devserver.generation.addons), for the studio's "Weitere Einstellungen".
+ */
+export interface AddonsResponse {
+  /**
+   * Registry id of its weights (null when not in the models folder).
+   */
+  base_model: string | null
+  /**
+   * ControlNets that fit.
+   */
+  controlnets: AddonOut[]
+  /**
+   * The families its model may have.
+   */
+  families: string[]
+  /**
+   * LoRAs that fit.
+   */
+  loras: AddonOut[]
+  /**
+   * The output config id.
+   */
+  output_config: string
+  /**
+   * Refiners that fit (SDXL).
+   */
+  refiners: AddonOut[]
+  /**
+   * Outcome.
+   */
+  status: 'success'
+  /**
+   * Installed upscalers (any model).
+   */
+  upscalers: AddonOut[]
+  /**
+   * VAEs that fit.
+   */
+  vaes: AddonOut[]
+}
+/**
+ * An add-on the studio may offer for the chosen model.
+ */
+export interface AddonOut {
+  /**
+   * Its model family.
+   */
+  family: string
+  /**
+   * Registry id (send it in parameters).
+   */
+  id: string
+  /**
+   * Display name.
+   */
+  name: string
+  /**
+   * Upscalers: the model's own factor.
+   */
+  scale?: number | null
+  /**
+   * Words that bring out a LoRA's style.
+   */
+  trigger_words?: string[]
 }
 /**
  * POST /api/models/<id>/benchmark (admin) / worker action benchmark_model: runs as a queued job.
@@ -943,7 +1013,8 @@ export interface LoadedModelMemory {
   model_id: string
 }
 /**
- * The answer to a generation request (seed 000's response schema, with status and error_code added).
+ * The answer to a generation request (seed 000's response schema, with status and error_code added). Fields
+ * without a value are left out (the seed's schema types them as strings, not null).
  */
 export interface EnhancedSdxlResponse {
   /**
@@ -4028,6 +4099,62 @@ export interface UploadResponse {
    * Relative URL of the stored PNG.
    */
   url: string
+}
+/**
+ * POST /api/media/upscale: make a finished image of a run larger ("Vergrößern 2x/4x"); the result is a new image
+ * of the same run.
+ */
+export interface UpscaleRequest {
+  /**
+   * True: queue it and answer 202 at once.
+   */
+  async?: boolean
+  /**
+   * 2 or 4: the new image is exactly factor x the size.
+   */
+  factor: 2 | 4
+  /**
+   * Index of the image within the run.
+   */
+  index: number
+  /**
+   * Registry id or alias of an upscaler, or lanczos; default: an installed upscaler of that factor (else any installed one, else lanczos).
+   */
+  model?: string | null
+  /**
+   * The run of the image.
+   */
+  run_id: string
+}
+/**
+ * 200 of POST /api/media/upscale: a finished image made larger, added to its run.
+ */
+export interface UpscaleResponse {
+  /**
+   * Time the upscale took, in milliseconds.
+   */
+  duration_ms: number
+  /**
+   * Scale factor.
+   */
+  factor: number
+  media_output: MediaOutput
+  /**
+   * Upscaler registry id, or lanczos.
+   */
+  model: string
+  /**
+   * The run (the new image is its latest).
+   */
+  run_id: string
+  /**
+   * The image it was made from.
+   */
+  source_index: number
+  /**
+   * Outcome.
+   */
+  status: 'success'
 }
 /**
  * POST /api/models/<id>/validate / worker action validate_model (reads files only, loads nothing).
