@@ -97,7 +97,7 @@ def test_umriss_uebernehmen_from_the_photo_in_image_mode(studio: Studio) -> None
     photo = answer.value.json()["image_id"]
     studio.set_steps(4)
     page.get_by_role("checkbox", name="Umriss übernehmen", exact=True).check()
-    page.get_by_role("radio", name="vom Foto").check()
+    expect(page.get_by_role("radio", name="vom Foto")).to_be_checked()  # the photo is the natural outline
     preview = page.get_by_test_id("edge-preview")
     expect(preview).to_have_attribute("src", f"/api/media/uploads/{photo}/edges")
     sent, _ = studio.generate(TRANSFORM, "execute")

@@ -71,6 +71,14 @@ export function useEnhancements(api: EnhancementsApi, outputConfig: Ref<string |
     { immediate: true },
   )
 
+  // In image mode the photo is the natural outline: switching the outline on takes it unless a drawing is there.
+  watch(
+    () => state.outline.on,
+    (on) => {
+      if (on && photoId.value !== null && state.outline.drawing === null) state.outline.source = 'photo'
+    },
+  )
+
   const refiner = computed<AddonOut | null>(() => addons.value?.refiners[0] ?? null)
   const loras = computed<AddonOut[]>(() => addons.value?.loras ?? [])
   /** The ControlNet for outlines: the first that fits (canny ones first, by name). */
