@@ -201,12 +201,16 @@ def export_json_schemas(target: Path) -> dict[Path, str]:
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["$id"] = f"devserver/{model.__name__}.schema.json"
         files[target / f"{model.__name__}.schema.json"] = json.dumps(schema, indent=2, sort_keys=True) + "\n"
-    # seed 000's two schemas of the worker protocol, in the seed's draft-07 and under the seed's file names
+    return files
+
+
+def export_seed_schemas(target: Path) -> dict[Path, str]:
+    """Seed 000's two schemas of the worker protocol, in the seed's draft-07 and under the seed's file names
+    (``enhanced_sdxl_request_schema.json``, ``enhanced_sdxl_response_schema.json``), generated from their models."""
     from devserver.contracts.worker import SEED_SCHEMA_FILES, draft07_schema
 
-    for name, (model, title) in SEED_SCHEMA_FILES.items():
-        files[target / name] = json.dumps(draft07_schema(model, title), indent=2, sort_keys=True) + "\n"
-    return files
+    return {target / name: json.dumps(draft07_schema(model, title), indent=2, sort_keys=True) + "\n"
+            for name, (model, title) in SEED_SCHEMA_FILES.items()}
 
 
 def export_openapi(settings) -> str:  # type: ignore[no-untyped-def]
@@ -223,6 +227,7 @@ def cmd_contracts_export(args: argparse.Namespace) -> int:
     settings = _settings(args)
     target = settings.schemas_dir / "json"
     files = export_json_schemas(target)
+    files.update(export_seed_schemas(target))
     files[settings.schemas_dir / "openapi.json"] = export_openapi(settings)
     stale = sorted(str(p) for p, text in files.items() if not p.is_file() or p.read_text(encoding="utf-8") != text)
     extra = sorted(str(p) for p in target.glob("*.schema.json") if p not in files)

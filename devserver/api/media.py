@@ -51,11 +51,16 @@ def get_upload(image_id: str):  # type: ignore[no-untyped-def]
     return send_file(path, mimetype="image/png", max_age=3600)
 
 
+_IMAGE_FILE = {"type": "string", "format": "binary"}
+
+
 @bp.get("/image/<run_id>", defaults={"index": None})
 @bp.get("/image/<run_id>/<int:index>")
-@documented(responses={200: None}, media={200: "image/png"})
+@documented(responses={200: None}, media={200: {"image/png": _IMAGE_FILE, "image/jpeg": _IMAGE_FILE,
+                                                "image/webp": _IMAGE_FILE}})
 def get_image(run_id: str, index: int | None):  # type: ignore[no-untyped-def]
-    """A generated PNG of a run; without index the latest one."""
+    """A generated image of a run (PNG, or JPEG/WebP as the request's output_format asked); without index the
+    latest one."""
     path = get_services().recorder.open(run_id).image_path(index)
     return send_file(path, mimetype=MIME_BY_SUFFIX.get(path.suffix, "image/png"), max_age=0 if index is None else 3600,
                      download_name=f"{run_id}_{index if index is not None else 'latest'}{path.suffix}")

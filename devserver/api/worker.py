@@ -14,6 +14,7 @@ from flask import Blueprint, jsonify, request
 from devserver.api._io import json_object
 from devserver.api.auth import check_admin
 from devserver.api.openapi import documented
+from devserver.contracts.api import ErrorResponse
 from devserver.contracts.worker import WorkerAnswer, WorkerMessage
 from devserver.services import get_services
 from devserver.worker.protocol import WorkerProtocol
@@ -22,7 +23,7 @@ bp = Blueprint("worker", __name__, url_prefix="/api/v1")
 
 
 @bp.post("/worker")
-@documented(json=WorkerMessage, responses={200: WorkerAnswer})
+@documented(json=WorkerMessage, responses={200: WorkerAnswer, 401: ErrorResponse})
 def worker():  # type: ignore[no-untyped-def]
     """One worker-protocol message: a generation (seed 000, flat or C# form) or a model action (seed 001)."""
     answer = WorkerProtocol(get_services()).handle(json_object(), authorize=lambda _action: check_admin(),
