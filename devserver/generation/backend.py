@@ -416,6 +416,7 @@ class _StepWatch:
         self.done = 0
         self._first_call: int | None = None  # pipe.num_timesteps of the first image's base call
         self._rest = 0  # expected steps of the first image's later calls (the refiner)
+        self._whole: int | None = None  # expected steps of the first image's calls together (ensemble)
         self._per_image: int | None = None  # callbacks of the first image, once it is done
         self._reported_total = 0
 
@@ -433,13 +434,17 @@ class _StepWatch:
         return None if self._first_call is None else self._estimate()
 
     def _estimate(self) -> int:
-        per_image = self._per_image if self._per_image is not None else (self._first_call or 0) + self._rest
+        per_image = self._per_image
+        if per_image is None:
+            per_image = self._whole if self._whole is not None else (self._first_call or 0) + self._rest
         return max(self.done, per_image * self.images)
 
-    def phase(self, index: int, rest: int = 0) -> None:
-        """Call `index` (0 base, 1 refiner) of an image starts; `rest`: expected steps of its later calls."""
+    def phase(self, index: int, rest: int = 0, whole: int | None = None) -> None:
+        """Call `index` (0 base, 1 refiner) of an image starts; `rest`: expected steps of its later calls, or
+        `whole`: the expected steps of all its calls (an ensemble shares one schedule: base and refiner together run
+        about ``steps``, whatever the base pipeline reports as its own number)."""
         if index == 0 and self._first_call is None:
-            self._rest = rest
+            self._rest, self._whole = rest, whole
 
     def image_done(self) -> None:
         """An image is finished: its callbacks are the steps of every image."""
@@ -968,7 +973,10 @@ class DiffusersBackend:
         kwargs, size = self._call_kwargs(request, run.mode)
         if request.controlnets:
             kwargs.update(controlnets.call_kwargs(list(request.controlnets), run.mode, size))
-        watch.phase(0, rest=expected_refiner_steps(request.refiner, request.steps))
+        if request.refiner is not None and request.refiner.mode == "ensemble":
+            watch.phase(0, whole=request.steps)
+        else:
+            watch.phase(0, rest=expected_refiner_steps(request.refiner, request.steps))
         output, duration_ms = self._run_pipe(model, run.pipe, {**kwargs, **base_kwargs(request.refiner)}, watch)
         if watch.stopped:
             return None, duration_ms

@@ -69,8 +69,10 @@ def outline() -> Image.Image:
 def test_refiner_split_changes_the_image_and_is_reproducible(backend):
     alone = backend.generate(XL, request(steps=8)).image
     ensemble = RefinerRef("tiny-sdxl-refiner", mode="ensemble", high_noise_frac=0.5)
-    first = backend.generate(XL, request(steps=8, refiner=ensemble))
+    progress: list[tuple[int, int]] = []
+    first = backend.generate(XL, request(steps=8, refiner=ensemble), on_step=lambda *p: progress.append(p))
     again = backend.generate(XL, request(steps=8, refiner=ensemble))
+    assert progress == [(step, 8) for step in range(1, 9)]  # one count over base and refiner
     assert max_diff(first.image, alone) > 0
     assert max_diff(first.image, again.image) == 0
     assert first.total_steps == 8  # 4 base steps to 0.5, then 4 refiner steps
