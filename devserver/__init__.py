@@ -55,8 +55,10 @@ def create_app(settings: Settings | None = None, *, start_queue: bool = True, **
     for blueprint in (health.bp, media.bp, schema.bp, runs.bp, queue.bp, ws.bp, models.bp, teacher.bp, openapi.bp):
         app.register_blueprint(blueprint)
     from devserver import examples
+    from devserver.api import worker
 
     app.register_blueprint(examples.bp)
+    app.register_blueprint(worker.bp)  # issue 10: the worker protocol over HTTP
     register_spa(app, settings.frontend_dist)
     if start_queue:
         services.queue.start()

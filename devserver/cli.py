@@ -5,6 +5,7 @@
     devserver models build-tiny [--force]
     devserver configs list
     devserver contracts export [--check]     (schemas/json/*.schema.json and schemas/openapi.json)
+    devserver worker                         (JSON lines on stdin/stdout: seed 000 generation, seed 001 model actions)
     devserver worker --celery [--models id,id] [--concurrency 1] [--name NAME]
 
 Heavy modules (diffusers, torch) are imported only by the subcommands that need them, so ``--help`` is fast.
@@ -203,6 +204,15 @@ def export_json_schemas(target: Path) -> dict[Path, str]:
     return files
 
 
+def export_seed_schemas(target: Path) -> dict[Path, str]:
+    """Seed 000's two schemas of the worker protocol, in the seed's draft-07 and under the seed's file names
+    (``enhanced_sdxl_request_schema.json``, ``enhanced_sdxl_response_schema.json``), generated from their models."""
+    from devserver.contracts.worker import SEED_SCHEMA_FILES, draft07_schema
+
+    return {target / name: json.dumps(draft07_schema(model, title), indent=2, sort_keys=True) + "\n"
+            for name, (model, title) in SEED_SCHEMA_FILES.items()}
+
+
 def export_openapi(settings) -> str:  # type: ignore[no-untyped-def]
     """The OpenAPI 3.1 document of the HTTP API as file text (``schemas/openapi.json``)."""
     from devserver import create_app
@@ -217,6 +227,7 @@ def cmd_contracts_export(args: argparse.Namespace) -> int:
     settings = _settings(args)
     target = settings.schemas_dir / "json"
     files = export_json_schemas(target)
+    files.update(export_seed_schemas(target))
     files[settings.schemas_dir / "openapi.json"] = export_openapi(settings)
     stale = sorted(str(p) for p, text in files.items() if not p.is_file() or p.read_text(encoding="utf-8") != text)
     extra = sorted(str(p) for p in target.glob("*.schema.json") if p not in files)
@@ -237,16 +248,17 @@ def cmd_contracts_export(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    """``devserver worker --celery``: a GPU worker of the Celery backend (stage 4 only; see devserver.jobs.gpu_worker).
-
-    Without ``--celery`` (the JSON-lines worker protocol on stdin/stdout, DESIGN.md "Worker protocol") it
-    answers with a usage message and exit status 2 for now.
-    """
-    if not args.celery:
-        print("devserver worker: the JSON-lines worker protocol is not available yet; for a GPU worker of the "
-              "Celery backend run `devserver worker --celery [--models id,id] [--concurrency 1]`", file=sys.stderr)
-        return 2
+    """``devserver worker``: the JSON-lines worker protocol on stdin/stdout (DESIGN.md "Worker protocol";
+    devserver.worker.stdio); ``devserver worker --celery``: a GPU worker of the Celery backend (stage 4 only; see
+    devserver.jobs.gpu_worker)."""
     import logging
+
+    if not args.celery:
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        from devserver.worker.stdio import serve
+
+        return serve(_settings(args))
 
     from devserver.jobs.gpu_worker import run_worker
 
@@ -292,7 +304,8 @@ def build_parser() -> argparse.ArgumentParser:
     configs = sub.add_parser("configs", help="configs").add_subparsers(dest="configs_command", required=True)
     configs.add_parser("list", help="list configs").set_defaults(func=cmd_configs_list)
 
-    worker = sub.add_parser("worker", help="run a worker (--celery: a GPU worker of the Celery backend)")
+    worker = sub.add_parser("worker", help="run a worker: JSON lines on stdin/stdout (the worker protocol), or with "
+                                           "--celery a GPU worker of the Celery backend")
     worker.add_argument("--celery", action="store_true",
                         help="consume stage-4 jobs from the Celery broker (DEVSERVER_BROKER_URL)")
     worker.add_argument("--models", help="output config ids to serve, comma-separated (default: all whose "

@@ -105,6 +105,10 @@ def build_services(settings: Settings, *, generation_backend: DiffusersBackend |
     # benchmark/optimize/load run as jobs, FIFO with learners' runs
     queue.handlers.update(model_job_handlers(models))
     orchestrator.usage_listener = models.record_usage
+    # issue 10: add-on names (refiner, VAE, LoRAs, ControlNets, upscalers) resolve through the model registry
+    local.catalog = orchestrator.catalog = models
+    orchestrator.upscaler = local
+    local.max_output_side_px = settings.output_max_side_px
     return Services(settings=settings, registry=registry, safety=safety, llm=llm, generation=generation,
                     recorder=recorder, uploads=uploads, orchestrator=orchestrator, queue=queue, models=models,
                     tokens=PromptTokenCounter(local))

@@ -156,6 +156,12 @@ class Settings(BaseSettings):
         description="Finished runs keep their per-step progress events this long (stage and terminal events and "
         "the last progress stay); 0 compacts at once, unset (null) keeps everything.")
 
+    # --- issue 10: enhanced generation
+    output_max_side_px: int = Field(
+        4096, ge=256, le=16384,
+        description="Longest side of an upscaled image in pixels (post_processing); a request past it is a 422 "
+        "before any work.")
+
     @field_validator("cors_origins")
     @classmethod
     def _no_wildcard(cls, origins: list[str]) -> list[str]:

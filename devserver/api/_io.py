@@ -162,6 +162,30 @@ def _input_names(model: type[BaseModel], field: str) -> set[str]:
     return {field} | {choice for choice in choices if isinstance(choice, str)}
 
 
+def json_object() -> dict[str, Any]:
+    """The request body as a JSON object of any shape (for endpoints that dispatch on its content themselves).
+
+    Raises:
+        UnsupportedMediaTypeError (415), BadRequestError (400): as :func:`parse_json`.
+    """
+    if not request.is_json:
+        got = excerpt(request.mimetype or "none")
+        raise UnsupportedMediaTypeError(
+            f"the request body must be JSON (Content-Type: application/json), got {got!r}",
+            details={"content_type": excerpt(request.mimetype or "", 80)})
+    try:
+        data = json.loads(request.get_data(cache=True))
+    except RecursionError:
+        raise BadRequestError(f"the request body is nested more than {MAX_JSON_DEPTH} levels deep",
+                              code="json_too_deep", details={"max_depth": MAX_JSON_DEPTH}) from None
+    except ValueError:
+        raise BadRequestError("the request body is not valid JSON", details={}) from None
+    check_json_value(data)
+    if not isinstance(data, dict):
+        raise BadRequestError(f"the request body must be a JSON object, got {type(data).__name__}", details={})
+    return data
+
+
 def respond(model: BaseModel, status: int = 200) -> tuple[Response, int]:
     """Serialize a response model; a BlockedResponse is always 403 (DESIGN.md)."""
     if isinstance(model, BlockedResponse):

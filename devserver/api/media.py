@@ -6,12 +6,23 @@ import io
 
 from flask import Blueprint, request, send_file
 
-from devserver.api._io import respond
+from devserver.api._io import parse_json, respond
 from devserver.classroom import runs
 from devserver.api.openapi import documented
-from devserver.contracts.api import RunInfoResponse, RunMetadata, UploadResponse
+from devserver.contracts.api import (
+    BlockedResponse,
+    ErrorResponse,
+    RunInfoResponse,
+    RunMetadata,
+    UploadResponse,
+    UpscaleResponse,
+)
+from devserver.contracts.generation import EdgesQuery, UpscaleRequest
+from devserver.contracts.jobs import QueuedResponse
+from devserver.pipeline.enhanced import edge_map_png
 from devserver.contracts.http_params import UploadForm
 from devserver.errors import BadRequestError
+from devserver.generation.image_files import MIME_BY_SUFFIX
 from devserver.services import get_services
 
 bp = Blueprint("media", __name__, url_prefix="/api/media")
@@ -40,14 +51,19 @@ def get_upload(image_id: str):  # type: ignore[no-untyped-def]
     return send_file(path, mimetype="image/png", max_age=3600)
 
 
+_IMAGE_FILE = {"type": "string", "format": "binary"}
+
+
 @bp.get("/image/<run_id>", defaults={"index": None})
 @bp.get("/image/<run_id>/<int:index>")
-@documented(responses={200: None}, media={200: "image/png"})
+@documented(responses={200: None}, media={200: {"image/png": _IMAGE_FILE, "image/jpeg": _IMAGE_FILE,
+                                                "image/webp": _IMAGE_FILE}})
 def get_image(run_id: str, index: int | None):  # type: ignore[no-untyped-def]
-    """A generated PNG of a run; without index the latest one."""
+    """A generated image of a run (PNG, or JPEG/WebP as the request's output_format asked); without index the
+    latest one."""
     path = get_services().recorder.open(run_id).image_path(index)
-    return send_file(path, mimetype="image/png", max_age=0 if index is None else 3600,
-                     download_name=f"{run_id}_{index if index is not None else 'latest'}.png")
+    return send_file(path, mimetype=MIME_BY_SUFFIX.get(path.suffix, "image/png"), max_age=0 if index is None else 3600,
+                     download_name=f"{run_id}_{index if index is not None else 'latest'}{path.suffix}")
 
 
 @bp.get("/info/<run_id>")
@@ -72,3 +88,24 @@ def get_input_image(run_id: str):  # type: ignore[no-untyped-def]
     """The run's own copy of its input photo (img2img), kept after the upload itself expired."""
     path = runs.input_image_path(get_services().recorder.open(run_id))
     return send_file(path, mimetype="image/png", max_age=3600)
+
+
+@bp.get("/uploads/<image_id>/edges")
+@documented(query=EdgesQuery, responses={200: None}, media={200: "image/png"})
+def upload_edges(image_id: str):  # type: ignore[no-untyped-def]
+    """The Canny edge map of an upload (the preview of "Umriss übernehmen": what a canny ControlNet gets)."""
+    query = EdgesQuery.model_validate(request.args.to_dict())
+    png = edge_map_png(get_services().uploads.open_rgb(image_id), query.low_threshold, query.high_threshold)
+    return send_file(io.BytesIO(png), mimetype="image/png", max_age=3600)
+
+
+@bp.post("/upscale")
+@documented(json=UpscaleRequest, responses={200: UpscaleResponse, 202: QueuedResponse, 403: BlockedResponse,
+                                            500: ErrorResponse})
+def upscale():  # type: ignore[no-untyped-def]
+    """Make a finished image of a run 2x or 4x larger (a job; the new image is added to the run)."""
+    req = parse_json(UpscaleRequest)
+    queue = get_services().queue
+    if req.async_:
+        return respond(queue.submit("upscale", req, client=request.remote_addr), 202)
+    return respond(queue.call("upscale", req, client=request.remote_addr))

@@ -27,11 +27,16 @@ from devserver.contracts.api import (
 )
 from devserver.classroom.prompts import prompt_tokens_response
 from devserver.contracts.classroom import PromptTokensRequest, PromptTokensResponse
+from devserver.contracts.generation import AddonsResponse
 from devserver.contracts.jobs import QueuedResponse
+from devserver.pipeline.upscaling import compatible_addons
 from devserver.pipeline.orchestrator import model_ref
 from devserver.services import get_services
 
 bp = Blueprint("schema", __name__, url_prefix="/api/schema")
+
+_NOT_LISTED = {"context", "summary", "offline_template", "tags", "loras"}
+"""Config fields the picker list leaves out (its detail adds context and summary)."""
 
 
 @bp.get("/configs")
@@ -43,8 +48,7 @@ def list_configs():  # type: ignore[no-untyped-def]
     return respond(ConfigListResponse(
         status="success",
         categories=[CategoryOut.model_validate(c.model_dump(include={"id", "name"})) for c in registry.categories],
-        configs=[ConfigSummary.model_validate(c.model_dump(exclude={"context", "summary", "offline_template", "tags"}))
-                 for c in configs]))
+        configs=[ConfigSummary.model_validate(c.model_dump(exclude=_NOT_LISTED)) for c in configs]))
 
 
 @bp.get("/configs/<config_id>")
@@ -54,7 +58,7 @@ def get_config(config_id: str):  # type: ignore[no-untyped-def]
     config = get_services().registry.config(config_id)
     return respond(ConfigDetailResponse(
         status="success",
-        config=ConfigDetail.model_validate(config.model_dump(exclude={"offline_template", "tags"}))))
+        config=ConfigDetail.model_validate(config.model_dump(exclude={"offline_template", "tags", "loras"}))))
 
 
 @bp.get("/output-configs")
@@ -125,3 +129,11 @@ def prompt_tokens():  # type: ignore[no-untyped-def]
     output_config = services.registry.output_config(req.output_config)
     return respond(prompt_tokens_response(output_config.id, services.tokens.count(model_ref(output_config),
                                                                                   req.prompt), req.prompt))
+
+
+@bp.get("/output-configs/<output_config_id>/addons")
+@documented(responses={200: AddonsResponse})
+def output_config_addons(output_config_id: str):  # type: ignore[no-untyped-def]
+    """The refiners, VAEs, LoRAs, ControlNets and upscalers that fit an output config's model (for the studio)."""
+    services = get_services()
+    return respond(compatible_addons(services.models, services.registry.output_config(output_config_id)))

@@ -18,9 +18,21 @@ from devserver.contracts.common import (
     GenerationMode,
     Language,
     SafetyLevel,
+    UUID4_PATTERN,
 )
-
-UUID4_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
+from devserver.contracts.generation import (
+    MAX_BATCH_SIZE,
+    AddonsResponse,
+    UpscaleRequest,
+    MAX_CONTROLNETS,
+    MAX_LORAS,
+    ControlNetSpec,
+    EnhancementsReport,
+    LoraSpec,
+    ModelName,
+    PostProcessingStep,
+    RefinerSpec,
+)
 MAX_TEXT_CHARS = 4000
 """Longest idea / rules / prompt text accepted, in characters."""
 
@@ -61,6 +73,24 @@ class GenerationParameters(_Request):
         return value
 
     _known_scheduler = field_validator("scheduler")(check_scheduler_name)
+
+    # --- enhanced generation (DESIGN.md "Enhanced generation"; devserver.contracts.generation)
+    refiner: RefinerSpec | None = Field(None, description="SDXL refiner: ensemble (base to high_noise_frac, the "
+                                        "refiner finishes) or img2img on the finished image.")
+    vae: ModelName | None = Field(None, description="Registry id or alias of a VAE to decode with instead of the "
+                                  "model's own.")
+    loras: list[LoraSpec] | None = Field(None, max_length=MAX_LORAS, description="LoRAs with their weights.")
+    controlnets: list[ControlNetSpec] | None = Field(
+        None, max_length=MAX_CONTROLNETS, description="ControlNets with their conditioning images.")
+    post_processing: list[PostProcessingStep] | None = Field(
+        None, max_length=2, description="Steps after generation (upscale), in order.")
+    batch_size: JsonInt | None = Field(
+        None, ge=1, le=MAX_BATCH_SIZE, description="Images to make (default 1); image i uses seed + i and is "
+        "pixel-identical to a single run with that seed (they are made one by one).")
+    output_format: Literal["png", "jpeg", "webp"] | None = Field(
+        None, description="File format of the images (default png; png keeps the provenance in text chunks, "
+        "jpeg and webp in EXIF).")
+    quality: JsonInt | None = Field(None, ge=1, le=100, description="jpeg/webp quality 1-100 (default 95).")
 
 
 class _WithRunOptions(_Request):
@@ -223,6 +253,9 @@ class Stage4Report(_Response):
     duration_ms: int = Field(ge=0, description="Generation time, in milliseconds.")
     output_check: SafetyStage | None = Field(
         None, description="Stage 4b, the output image check (None when no check is configured).")
+    enhancements: EnhancementsReport | None = Field(
+        None, description="Refiner, VAE, LoRAs, ControlNets, post-processing, batch and format this run used "
+        "(null in runs recorded before they existed).")
 
 
 class Stages(_Response):
@@ -247,7 +280,7 @@ class MediaOutput(_Response):
     seed: int = Field(description="Seed that reproduces the image.")
     width: int = Field(description="Width in pixels.")
     height: int = Field(description="Height in pixels.")
-    mime_type: Literal["image/png"] = Field(description="MIME type of the file.")
+    mime_type: Literal["image/png", "image/jpeg", "image/webp"] = Field(description="MIME type of the file.")
     output_config: str = Field(description="Output config id.")
 
 
@@ -256,9 +289,11 @@ class ExecuteResponse(_Response):
 
     status: Literal["success"] = Field(description="Outcome.")
     run_id: str = Field(description="The run's id.")
-    media_output: MediaOutput = Field(description="The generated image.")
+    media_output: MediaOutput = Field(description="The generated image (the first of a batch).")
     stages: Stages = Field(description="Every stage's report.")
     duration_ms: int = Field(ge=0, description="Total time, in milliseconds.")
+    media_outputs: list[MediaOutput] = Field(default_factory=list, description="Every image of the batch, index "
+                                             "order, each with its own seed (media_output is the first).")
 
 
 class Stage2Response(_Response):
@@ -284,9 +319,11 @@ class GenerationResponse(_Response):
 
     status: Literal["success"] = Field(description="Outcome.")
     run_id: str = Field(description="The run's id.")
-    media_output: MediaOutput = Field(description="The generated image.")
+    media_output: MediaOutput = Field(description="The generated image (the first of a batch).")
     stages: Stages = Field(description="stage3 (safety) and stage4 reports.")
     duration_ms: int = Field(ge=0, description="Total time, in milliseconds.")
+    media_outputs: list[MediaOutput] = Field(default_factory=list, description="Every image of the batch, index "
+                                             "order, each with its own seed (media_output is the first).")
 
 
 class BlockedResponse(_Response):
@@ -517,6 +554,18 @@ class RunInfoResponse(_Response):
     run: RunMetadata = Field(description="The run's metadata.json content.")
 
 
+class UpscaleResponse(_Response):
+    """200 of POST /api/media/upscale: a finished image made larger, added to its run."""
+
+    status: Literal["success"] = Field(description="Outcome.")
+    run_id: str = Field(description="The run (the new image is its latest).")
+    media_output: MediaOutput = Field(description="The upscaled image.")
+    source_index: int = Field(ge=0, description="The image it was made from.")
+    factor: int = Field(description="Scale factor.")
+    model: str = Field(description="Upscaler registry id, or lanczos.")
+    duration_ms: int = Field(ge=0, description="Time the upscale took, in milliseconds.")
+
+
 API_MODELS: tuple[type[BaseModel], ...] = (
     ExecuteRequest,
     Stage2Request,
@@ -536,6 +585,9 @@ API_MODELS: tuple[type[BaseModel], ...] = (
     OutputConfigListResponse,
     RunInfoResponse,
     MediaOutput,
+    UpscaleRequest,
+    UpscaleResponse,
+    AddonsResponse,
 )
 """Models exported to schemas/json/<ModelName>.schema.json."""
 

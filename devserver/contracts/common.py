@@ -44,6 +44,9 @@ def check_scheduler_name(value: str | None) -> str | None:
     return value
 
 
+UUID4_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
+"""run_id and image_id: lower-case UUID4 strings."""
+
 SEED_MAX = 2**32 - 1
 """Largest seed: torch.Generator.manual_seed accepts 64-bit values, A1111 and most UIs use 32-bit."""
 

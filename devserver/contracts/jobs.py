@@ -23,9 +23,11 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from devserver.contracts.common import RunStatus
 
-JobKind = Literal["execute", "generation", "model_benchmark", "model_optimize", "model_load"]
+JobKind = Literal["execute", "generation", "model_benchmark", "model_optimize", "model_load", "worker_generation",
+                  "upscale"]
 """Which pipeline call a job runs: stages 1-4 (``/execute``) or 3c-4 (``/generation``); or a model job
-(benchmark, optimize, load: ``devserver.models.service``), queued FIFO with learners' runs."""
+(benchmark, optimize, load: ``devserver.models.service``), queued FIFO with learners' runs; ``worker_generation``:
+a generation of the worker protocol (stages 1, 3b, 3c, 4); ``upscale``: a finished image made larger."""
 ActiveStatus = Literal["queued", "running"]
 TERMINAL_STATUSES: frozenset[str] = frozenset({"success", "blocked", "error", "canceled"})
 """Statuses a job never leaves."""
@@ -165,7 +167,9 @@ class ProgressEvent(_Model):
 class CompleteEvent(_Model):
     """SSE ``complete`` (terminal): the run succeeded."""
 
-    media_output: MediaOutput = Field(description="The generated image.")
+    media_output: MediaOutput = Field(description="The generated image (the first of a batch).")
+    media_outputs: list[MediaOutput] = Field(default_factory=list, description="Every image of the batch, index "
+                                             "order (media_output is the first).")
 
 
 class ErrorEvent(_Model):

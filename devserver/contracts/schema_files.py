@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from devserver.contracts.common import ModelFamily, check_scheduler_name
+from devserver.contracts.generation import MAX_LORAS, LoraSpec
 
 ID_PATTERN = r"^[a-z][a-z0-9_]{1,63}$"
 """Ids of pipelines, chunks and configs: lowercase snake_case, 2-64 chars (also their file names)."""
@@ -139,6 +140,10 @@ class InterceptionConfig(_Strict):
     )
     display: DisplayHints = Field(default_factory=DisplayHints, description="Picker hints.")
     tags: list[str] = Field(default_factory=list, description="Free keywords for search (lowercase).")
+    loras: list[LoraSpec] = Field(
+        default_factory=list, max_length=MAX_LORAS,
+        description="LoRAs the perspective brings (registry id or alias, weight): applied in stage 4 when the "
+        "model's family fits and the LoRA is installed, else reported in stage 4's notes (AI4ArtsEd configs).")
 
     @field_validator("summary")
     @classmethod

@@ -17,6 +17,7 @@ torch and diffusers are imported inside methods only: importing this module, bui
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -36,11 +37,32 @@ from devserver.errors import (
     OutputConfigUnavailableError,
     RequestValidationError,
 )
+from devserver.generation import controlnet as controlnets
+from devserver.generation.addons import (
+    AddonCatalog,
+    ControlNetRef,
+    LoraRef,
+    RefinerRef,
+    ResolvedAddons,
+    UpscaleStep,
+    check_output_side,
+    lookup_addon,
+    resolve_addons,
+)
 from devserver.generation.cache import CacheEntry, ModelCache, module_bytes, rss_bytes
 from devserver.generation.device import dtype_name, prepare_libraries, resolve_device
 from devserver.generation.loading import LoadSpec, apply_configuration, load_object, precision_for
+from devserver.generation.loras import applied_loras
+from devserver.generation.refiner import (
+    base_kwargs,
+    check_vae_fits,
+    expected_refiner_steps,
+    refiner_kwargs,
+    swapped_vae,
+)
 from devserver.generation.schedulers import make_scheduler, scheduler_name, validate_scheduler_name
 from devserver.generation.tiny import TINY_SD_FOLDER, ensure_tiny_sd
+from devserver.generation.upscale import upscale
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +72,10 @@ MIN_SIDE_PX = 64
 """Smallest accepted image side, in pixels (8 latent pixels)."""
 SIZE_MULTIPLE = 8
 """Image sides must be multiples of the VAE's downsampling factor (8 for SD 1.x, SDXL and SD 3)."""
+MAX_BATCH_SIZE = 8
+"""Most images one request makes (``batch_size``)."""
+DEFAULT_OUTPUT_MAX_SIDE_PX = 4096
+"""Longest side of a post-processed (upscaled) image unless the backend is given another limit."""
 
 # diffusers pipeline class names per model family and pipeline kind
 # (https://huggingface.co/docs/diffusers/api/pipelines/stable_diffusion/overview).
@@ -96,6 +122,12 @@ class GenerationRequest:
         scheduler: a name from ``SCHEDULER_NAMES``; None keeps the model's own scheduler.
         init_image: RGB input image; present means img2img.
         strength: img2img only, in (0, 1]: how much noise is added to the input (1 = ignore it).
+        refiner / vae / loras / controlnets / post_processing: add-ons by registry id (devserver.generation.addons);
+            ControlNets carry their conditioning images, already preprocessed.
+        batch_size: images to make, 1..8; image i uses ``seed + i`` and is made on its own, so it is pixel-identical
+            to a single run with that seed.
+        notes: what the web node left out (e.g. an interception config's LoRA that does not fit), for the report.
+        output_format / quality: how the web node encodes the images (png, jpeg, webp; quality 1-100).
     """
 
     prompt: str
@@ -108,6 +140,21 @@ class GenerationRequest:
     scheduler: str | None = None
     init_image: Image.Image | None = None
     strength: float = 0.75
+    refiner: RefinerRef | None = None
+    vae: str | None = None
+    loras: tuple[LoraRef, ...] = ()
+    controlnets: tuple[ControlNetRef, ...] = ()
+    post_processing: tuple[UpscaleStep, ...] = ()
+    batch_size: int = 1
+    notes: tuple[str, ...] = ()
+    output_format: Literal["png", "jpeg", "webp"] = "png"
+    quality: int = 95
+
+    @property
+    def has_addons(self) -> bool:
+        """Whether the request names a refiner, VAE, LoRA, ControlNet or upscaler model."""
+        return bool(self.refiner or self.vae or self.loras or self.controlnets
+                    or any(step.model != "lanczos" for step in self.post_processing))
 
 
 @dataclass(frozen=True)
@@ -126,7 +173,10 @@ class GenerationResult:
         strength: img2img strength, None for txt2img.
         worker: name of the GPU worker that made it (Celery backend); None when made in this process.
         total_steps: denoising steps the pipeline really ran (``pipe.num_timesteps``; img2img about
-            ``steps * strength``, PNDM ``steps + 1``).
+            ``steps * strength``, PNDM ``steps + 1``; with a refiner or a batch: all calls of all images).
+        more_images: the images of a batch after the first (image i used seed + i); seeds: every image's seed.
+        applied: what was used beyond the base model (EnhancementsReport fields: base_model, refiner, vae, loras,
+            controlnets, post_processing); None when nothing was.
     """
 
     image: Image.Image
@@ -145,6 +195,14 @@ class GenerationResult:
     strength: float | None
     worker: str | None = None
     total_steps: int | None = None
+    more_images: tuple[Image.Image, ...] = ()
+    seeds: tuple[int, ...] = ()
+    applied: dict[str, Any] | None = None
+
+    @property
+    def images(self) -> list[Image.Image]:
+        """Every image, index order (the first is ``image``)."""
+        return [self.image, *self.more_images]
 
 
 @dataclass(frozen=True)
@@ -258,12 +316,14 @@ def fit_img2img_size(input_wh: tuple[int, int], box_wh: tuple[int, int]) -> tupl
     return width, height
 
 
-def _validate(request: GenerationRequest) -> None:
-    """Check sizes, steps, strength and the scheduler name; raise RequestValidationError (422) naming the value.
+def _validate(request: GenerationRequest, max_output_side_px: int = DEFAULT_OUTPUT_MAX_SIDE_PX) -> None:
+    """Check sizes, steps, strength, the scheduler name and the enhanced fields; raise RequestValidationError (422)
+    naming the value.
 
     img2img denoises only the last ``int(steps * strength)`` steps (diffusers' ``get_timesteps``), so
-    that number must be at least 1.
+    that number must be at least 1. An upscaled image's longest side may not exceed `max_output_side_px`.
     """
+    _validate_enhanced(request, max_output_side_px)
     for field in ("width", "height"):
         value = getattr(request, field)
         if value % SIZE_MULTIPLE or value < MIN_SIDE_PX:
@@ -290,6 +350,30 @@ def _validate(request: GenerationRequest) -> None:
         validate_scheduler_name(request.scheduler)
 
 
+def _validate_enhanced(request: GenerationRequest, max_output_side_px: int) -> None:
+    """The checks of the enhanced fields (batch size, refiner, ControlNet images, upscale factors, output size)."""
+    def refuse(field: str, message: str, value: Any) -> None:
+        raise RequestValidationError(message, details={"field": field, "value": value})
+
+    if not 1 <= request.batch_size <= MAX_BATCH_SIZE:
+        refuse("batch_size", f"batch_size must be between 1 and {MAX_BATCH_SIZE}, got {request.batch_size}",
+               request.batch_size)
+    if request.refiner is not None and not 0 < request.refiner.high_noise_frac < 1:
+        refuse("refiner.high_noise_frac", f"refiner.high_noise_frac must be in (0, 1), got "
+               f"{request.refiner.high_noise_frac}", request.refiner.high_noise_frac)
+    for index, ref in enumerate(request.controlnets):
+        if ref.image is None:
+            refuse(f"controlnets[{index}].image", f"controlnets[{index}] has no conditioning image", None)
+    for index, step in enumerate(request.post_processing):
+        if step.type != "upscale" or step.factor not in (2, 4):
+            refuse(f"post_processing[{index}]", f"post_processing[{index}] must be an upscale by 2 or 4, got "
+                   f"{step.type} x{step.factor}", step.factor)
+    box = (request.width, request.height)
+    if request.init_image is not None:  # img2img keeps the box's longest side
+        box = (max(box), max(box))
+    check_output_side(*box, request.post_processing, max_output_side_px, field_name="post_processing")
+
+
 def generation_mode(request: GenerationRequest) -> PipelineKind:
     """Which pipeline a request needs: ``"img2img"`` with an input image, else ``"txt2img"``."""
     return "txt2img" if request.init_image is None else "img2img"
@@ -297,6 +381,10 @@ def generation_mode(request: GenerationRequest) -> PipelineKind:
 
 def _check_for_model(model: ModelRef, request: GenerationRequest) -> None:
     """Checks of `request` that depend on the model; raise RequestValidationError (422) naming the value."""
+    if request.controlnets and not controlnets.supports(model.family, generation_mode(request)):
+        raise RequestValidationError(
+            f"model '{model.id}' ({model.family}) has no ControlNet pipeline for {generation_mode(request)}",
+            details={"field": "controlnets", "output_config": model.id})
     if request.scheduler is not None and model.family == "sd3":
         raise RequestValidationError(
             f"model '{model.id}' uses a flow-matching scheduler that cannot be swapped, got scheduler "
@@ -306,28 +394,75 @@ def _check_for_model(model: ModelRef, request: GenerationRequest) -> None:
 
 
 class _StepWatch:
-    """The state of one run's step callback (diffusers' ``callback_on_step_end``).
+    """The state of one run's step callback (diffusers' ``callback_on_step_end``), over every pipeline call of the
+    run (base and refiner, every image of a batch).
 
-    It reports each finished step to `on_step` (whose True stops the run: a cancel), stops the run when an admin
-    force-unloads the model (the cache entry's ``interrupt``), and records the pipeline's real number of steps.
-    Stopping sets ``pipe._interrupt``, the documented way to end the denoising loop
-    (https://huggingface.co/docs/diffusers/using-diffusers/callback); the pipeline still returns an image from
-    the current latents, which :meth:`raise_if_stopped` makes sure is never used.
+    It reports each finished step to `on_step` as (step, total) counted over the whole run (whose True stops the
+    run: a cancel), stops the run when an admin force-unloads the model (the cache entry's ``interrupt``), and
+    records the real number of steps: the callbacks of the first image times the images. Until the first image is
+    done the total is an estimate (the base call's ``pipe.num_timesteps`` plus the refiner's expected steps);
+    :meth:`finish` reports the last step with the true total. Stopping sets ``pipe._interrupt``, the documented way
+    to end the denoising loop (https://huggingface.co/docs/diffusers/using-diffusers/callback); the pipeline still
+    returns an image from the current latents, which :meth:`raise_if_stopped` makes sure is never used.
     """
 
-    def __init__(self, on_step: Callable[[int, int], bool | None] | None, entry: CacheEntry) -> None:
+    def __init__(self, on_step: Callable[[int, int], bool | None] | None, entry: CacheEntry, *,
+                 images: int = 1) -> None:
         self.on_step = on_step
         self.entry = entry
+        self.images = images
         self.canceled = threading.Event()
         self.unloaded = threading.Event()
-        self.total_steps: int | None = None
-        """``pipe.num_timesteps`` as the first callback saw it (img2img about steps * strength, PNDM steps + 1)."""
+        self.done = 0
+        self._first_call: int | None = None  # pipe.num_timesteps of the first image's base call
+        self._rest = 0  # expected steps of the first image's later calls (the refiner)
+        self._whole: int | None = None  # expected steps of the first image's calls together (ensemble)
+        self._per_image: int | None = None  # callbacks of the first image, once it is done
+        self._reported_total = 0
+
+    @property
+    def stopped(self) -> bool:
+        """The run was canceled or its model unloaded."""
+        return self.canceled.is_set() or self.unloaded.is_set()
+
+    @property
+    def total_steps(self) -> int | None:
+        """Steps of the whole run (img2img about steps * strength, PNDM steps + 1, per image and call); None
+        before the first callback."""
+        if self._per_image is not None:
+            return self._per_image * self.images
+        return None if self._first_call is None else self._estimate()
+
+    def _estimate(self) -> int:
+        per_image = self._per_image
+        if per_image is None:
+            per_image = self._whole if self._whole is not None else (self._first_call or 0) + self._rest
+        return max(self.done, per_image * self.images)
+
+    def phase(self, index: int, rest: int = 0, whole: int | None = None) -> None:
+        """Call `index` (0 base, 1 refiner) of an image starts; `rest`: expected steps of its later calls, or
+        `whole`: the expected steps of all its calls (an ensemble shares one schedule: base and refiner together run
+        about ``steps``, whatever the base pipeline reports as its own number)."""
+        if index == 0 and self._first_call is None:
+            self._rest, self._whole = rest, whole
+
+    def image_done(self) -> None:
+        """An image is finished: its callbacks are the steps of every image."""
+        if self._per_image is None:
+            self._per_image = self.done
+
+    def finish(self) -> None:
+        """The run is done: report its last step with the true total where the estimate was off."""
+        if self.on_step is not None and self.done and self._reported_total != self.done:
+            self.on_step(self.done, self.done)
 
     def callback(self, pipe: Any, step_index: int, timestep: Any, callback_kwargs: dict) -> dict:
         """diffusers' ``callback_on_step_end(pipe, step_index, timestep, callback_kwargs) -> callback_kwargs``."""
-        if self.total_steps is None:
-            self.total_steps = pipe.num_timesteps
-        if self.on_step is not None and self.on_step(step_index + 1, pipe.num_timesteps):
+        if self._first_call is None:
+            self._first_call = pipe.num_timesteps
+        self.done += 1
+        self._reported_total = self._estimate()
+        if self.on_step is not None and self.on_step(self.done, self._reported_total):
             pipe._interrupt = True
             self.canceled.set()
         if self.entry.interrupt.is_set():  # a forced unload waits for this step boundary
@@ -349,6 +484,23 @@ class _StepWatch:
             raise GenerationCanceledError("The generation was canceled.", details={"output_config": model_id})
 
 
+@dataclass
+class _Run:
+    """What one generation holds under the run lock: the base entry, its add-ons' entries (by registry id), the
+    resolved add-ons, and the pipelines of this run (mode or ControlNet pipeline, refiner)."""
+
+    entry: CacheEntry
+    addons: ResolvedAddons | None
+    held: dict[str, CacheEntry]
+    mode: PipelineKind
+    pipe: Any = None
+    refiner: Any = None
+
+    def obj(self, model_id: str) -> Any:
+        """The loaded object of add-on `model_id`."""
+        return self.held[model_id].obj
+
+
 class DiffusersBackend:
     """Runs diffusers pipelines for output configs; one instance per server, shared by all requests.
 
@@ -360,10 +512,13 @@ class DiffusersBackend:
         models_dir: folder of local weights and of the built-in tiny model.
         allow_downloads: let ``hub_id`` models download from the Hugging Face Hub when not cached.
         threads: ``torch.set_num_threads`` (CPU intra-op threads), applied when torch is first used.
+        cache_bytes: memory budget of the model cache (None: measured).
+        max_output_side_px: longest side of an upscaled image, pixels.
     """
 
     def __init__(self, *, device: str = "auto", models_dir: Path, allow_downloads: bool = False,
-                 threads: int | None = None, cache_bytes: int | None = None) -> None:
+                 threads: int | None = None, cache_bytes: int | None = None,
+                 max_output_side_px: int = DEFAULT_OUTPUT_MAX_SIDE_PX) -> None:
         self._requested_device = device
         self._device: str | None = None
         self.models_dir = Path(models_dir)
@@ -375,6 +530,11 @@ class DiffusersBackend:
         self._run_lock = threading.Lock()
         self._load_count = 0
         self._loading_since: dict[str, float] = {}  # model id -> time.monotonic() when its weights began loading
+        self.max_output_side_px = max_output_side_px
+        """Longest side of an upscaled image (Settings.output_max_side_px)."""
+        self.catalog: AddonCatalog | None = None
+        """Resolves add-on names (refiner, VAE, LoRAs, ControlNets, upscalers) through the model registry of this
+        process; set by the composition root (devserver.services, devserver.jobs.gpu_worker)."""
 
     @property
     def device(self) -> str:
@@ -603,64 +763,75 @@ class DiffusersBackend:
     def generate(self, model: ModelRef, request: GenerationRequest, *,
                  on_step: Callable[[int, int], bool | None] | None = None, run_id: str | None = None,
                  is_canceled: Callable[[], bool] | None = None) -> GenerationResult:
-        """Generate one image: txt2img, or img2img when ``request.init_image`` is set.
+        """Generate ``request.batch_size`` images: txt2img, or img2img when ``request.init_image`` is set, with the
+        request's refiner, VAE, LoRAs, ControlNets and post-processing.
 
         Args:
             model: which weights to use (loaded on first use, then cached).
             request: prompt and parameters; see :class:`GenerationRequest`.
-            on_step: called after every denoising step with (step, total), step counting 1..total,
-                total being the pipeline's actual number of steps (img2img runs about
-                ``steps * strength``; second-order schedulers such as Heun count each model call).
-                Returning True cancels the run.
+            on_step: called after every denoising step with (step, total) counted over the whole run (every
+                pipeline call of every image; img2img runs about ``steps * strength`` per call, second-order
+                schedulers such as Heun count each model call). Returning True cancels the run.
             run_id / is_canceled: used by remote backends (the run the job belongs to; a cancel check while
                 the job waits for a worker); in-process generation needs neither.
         Returns:
-            the image and the parameters actually used.
+            the images and the parameters actually used.
         Raises:
             RequestValidationError (422): a size is not a multiple of 8 or below 64, steps < 1,
                 strength outside (0, 1], int(steps * strength) < 1 for img2img, an unknown
-                scheduler, or a scheduler swap on an SD 3 model.
+                scheduler, a scheduler swap on an SD 3 model, a bad batch size, an upscaled size above the limit,
+                an add-on that is unknown, of another type or family (see devserver.generation.addons).
             OutputConfigUnavailableError (409): the model has no available source or cannot be read.
             GenerationCanceledError (409): `on_step` returned True; no image is returned.
             GenerationError (500): diffusers failed (the trace is logged).
         """
         # 1. validate (before anything heavy is loaded)
-        _validate(request)
+        _validate(request, self.max_output_side_px)
         _check_for_model(model, request)
         mode = generation_mode(request)
-        # 2. load the pipeline outside the run lock (cached: a second request never reloads weights)
+        # 2. load the base pipeline and the add-ons outside the run lock (cached: a second request never reloads
+        #    weights, and a LoRA, VAE, ControlNet or refiner never reloads the base)
         self._pipeline_entry(model, mode)
-        # 3. the pipeline call's arguments
-        kwargs, (width, height) = self._call_kwargs(request, mode)
-        # 4. run, one generation at a time, the model marked in use so that an unload cannot pull it away
+        addons = self._load_addons(model, request)
+        if addons is not None:
+            request = addons.request  # canonical registry ids
+        # 3. run, one generation at a time, every model marked in use so that an unload cannot pull it away
         with self._run_lock:
             entry = self._pipeline_entry(model, mode, acquire=True)
-            watch = _StepWatch(on_step, entry)
+            watch = _StepWatch(on_step, entry, images=request.batch_size)
             try:
-                with library_failures(model.id, "could not set up its scheduler"):
-                    pipe = self._prepare_pipe(entry, mode, request)
-                output, duration_ms = self._run_pipe(model, pipe, kwargs, watch)
+                run = _Run(entry, addons, self._acquire_addons(addons), mode)
+                try:
+                    images, duration_ms = self._render(model, run, request, watch)
+                    applied = self._applied(run, request, images)
+                    images, more_ms = self._post_process(model, run, request, images, watch, applied)
+                finally:
+                    for held in run.held.values():
+                        self.cache.release(held)
             finally:
                 self.cache.release(entry)
         watch.raise_if_stopped(model.id)
-        # 5. result
+        # 4. result
         resolved = self._resolve(model)
         return GenerationResult(
-            image=output.images[0],
+            image=images[0],
             mode=mode,
             seed=request.seed,
-            width=width,
-            height=height,
+            width=images[0].width,
+            height=images[0].height,
             steps=request.steps,
             cfg=request.cfg,
-            scheduler=scheduler_name(pipe.scheduler),
+            scheduler=scheduler_name(run.pipe.scheduler),
             model_id=model.id,
             model_source=resolved.label if isinstance(resolved, _Source) else entry.source_label or entry.label,
             device=self.device,
             dtype=self.dtype,
-            duration_ms=duration_ms,
+            duration_ms=duration_ms + more_ms,
             strength=request.strength if mode == "img2img" else None,
             total_steps=watch.total_steps,
+            more_images=tuple(images[1:]),
+            seeds=tuple(request.seed + index for index in range(len(images))),
+            applied=applied,
         )
 
     def _call_kwargs(self, request: GenerationRequest, mode: PipelineKind) -> tuple[dict[str, Any], tuple[int, int]]:
@@ -713,6 +884,190 @@ class DiffusersBackend:
             with torch.inference_mode():
                 output = pipe(**kwargs, callback_on_step_end=watch.callback)
             return output, round((time.perf_counter() - started) * 1000)
+
+    # -- enhanced generation: add-ons, batch, refiner, post-processing ---------------------------------------
+
+    def _load_addons(self, model: ModelRef, request: GenerationRequest) -> ResolvedAddons | None:
+        """Resolve the request's add-ons through the catalog and load each into the cache (once: later runs find
+        them there); None when the request names none.
+
+        Raises:
+            RequestValidationError (422) / ModelUnusableError (409): see :func:`resolve_addons`.
+            GenerationError (500): add-ons named but this backend has no catalog.
+            ModelLoadError (422): an add-on's files do not load.
+        """
+        if not request.has_addons:
+            return None
+        if self.catalog is None:
+            raise GenerationError("This server cannot resolve model names (no model registry).",
+                                  details={"output_config": model.id})
+        addons = resolve_addons(self.catalog, model.id, model.family, request, prefix="")
+        for addon in addons.loadable:
+            assert addon.spec is not None
+            if self.cache.get(addon.spec.key) is None:
+                self.load(addon.spec, {})
+        return addons
+
+    def _acquire_addons(self, addons: ResolvedAddons | None) -> dict[str, CacheEntry]:
+        """Mark every add-on in use for this run (loading again what was evicted since); by registry id."""
+        held: dict[str, CacheEntry] = {}
+        if addons is None:
+            return held
+        try:
+            for addon in addons.loadable:
+                assert addon.spec is not None
+                entry = self.cache.acquire(addon.spec.key)
+                if entry is None:
+                    self.load(addon.spec, {})
+                    entry = self.cache.acquire(addon.spec.key)
+                assert entry is not None
+                held[addon.id] = entry
+        except BaseException:
+            for entry in held.values():
+                self.cache.release(entry)
+            raise
+        return held
+
+    def _render(self, model: ModelRef, run: _Run, request: GenerationRequest,
+                watch: _StepWatch) -> tuple[list[Image.Image], int]:
+        """Make the batch's images one by one (image i with seed + i) with LoRAs active and the VAE swapped in;
+        returns them (fewer when the run was stopped) and the time the pipeline calls took, in ms."""
+        import torch
+
+        with library_failures(model.id, "could not set up its scheduler"):
+            run.pipe = self._prepare_pipe(run.entry, run.mode, request)
+        if request.controlnets:
+            with library_failures(model.id, "could not set up its ControlNet pipeline"):
+                run.pipe = controlnets.derive(run.entry.obj, model.family, run.mode,
+                                              [run.obj(ref.id) for ref in request.controlnets],
+                                              getattr(torch, self.dtype))
+        if request.refiner is not None:
+            run.refiner = run.obj(request.refiner.id)
+        vae = run.obj(request.vae) if request.vae is not None else None
+        if vae is not None:
+            check_vae_fits(vae, run.pipe, request.vae or "", "vae")
+        loras = [(ref.id, run.obj(ref.id), ref.weight) for ref in request.loras]
+        images: list[Image.Image] = []
+        duration_ms = 0
+        with library_failures(model.id, "could not apply the LoRAs"), applied_loras(run.entry.obj, loras), \
+                swapped_vae([p for p in (run.pipe, run.refiner) if p is not None], vae):
+            for index in range(request.batch_size):
+                image, ms = self._render_one(model, run, dataclasses.replace(request, seed=request.seed + index),
+                                             watch)
+                duration_ms += ms
+                if image is None:
+                    break
+                images.append(image)
+                watch.image_done()
+        if not watch.stopped:
+            watch.finish()
+        return images, duration_ms
+
+    def _render_one(self, model: ModelRef, run: _Run, request: GenerationRequest,
+                    watch: _StepWatch) -> tuple[Image.Image | None, int]:
+        """One image: the base call (with its ControlNets), then the refiner's; None when the run was stopped."""
+        import torch
+
+        fresh = self._prepare_pipe(run.entry, run.mode, request)  # a fresh scheduler for every image
+        run.pipe.scheduler = fresh.scheduler
+        kwargs, size = self._call_kwargs(request, run.mode)
+        if request.controlnets:
+            kwargs.update(controlnets.call_kwargs(list(request.controlnets), run.mode, size))
+        if request.refiner is not None and request.refiner.mode == "ensemble":
+            watch.phase(0, whole=request.steps)
+        else:
+            watch.phase(0, rest=expected_refiner_steps(request.refiner, request.steps))
+        output, duration_ms = self._run_pipe(model, run.pipe, {**kwargs, **base_kwargs(request.refiner)}, watch)
+        if watch.stopped:
+            return None, duration_ms
+        if request.refiner is None:
+            return output.images[0], duration_ms
+        watch.phase(1)
+        held = run.held[request.refiner.id]
+        if request.scheduler is None:
+            run.refiner.scheduler = type(held.scheduler).from_config(held.scheduler.config)
+        else:
+            run.refiner.scheduler = make_scheduler(request.scheduler, held.scheduler.config)
+        common = {**kwargs, "generator": torch.Generator("cpu").manual_seed(request.seed)}
+        refined, more_ms = self._run_pipe(model, run.refiner, refiner_kwargs(request.refiner, output.images, common),
+                                          watch)
+        return (None if watch.stopped else refined.images[0]), duration_ms + more_ms
+
+    def _post_process(self, model: ModelRef, run: _Run, request: GenerationRequest, images: list[Image.Image],
+                      watch: _StepWatch, applied: dict[str, Any] | None) -> tuple[list[Image.Image], int]:
+        """Apply the post-processing steps to every image (spandrel tiled, or Lanczos); returns the images and the
+        time taken in ms, and records each step's output size in `applied`."""
+        if not request.post_processing or watch.stopped or not images:
+            return images, 0
+        started = time.perf_counter()
+        with library_failures(model.id, "could not upscale the image"):
+            for step in request.post_processing:
+                descriptor = None if step.model == "lanczos" else run.obj(step.model)
+                upscaled = [upscale(image, step.factor, descriptor, should_stop=lambda: watch.stopped)
+                            for image in images]
+                if any(image is None for image in upscaled):
+                    return images, 0
+                images = [image for image in upscaled if image is not None]
+                if applied is not None:
+                    applied["post_processing"].append({"type": "upscale", "model": step.model, "factor": step.factor,
+                                                       "width": images[0].width, "height": images[0].height})
+        return images, round((time.perf_counter() - started) * 1000)
+
+    def upscale(self, image: Image.Image, step: UpscaleStep, *, on_progress: Callable[[int, int], None] | None = None,
+                should_stop: Callable[[], bool] | None = None) -> Image.Image | None:
+        """Upscale a finished image by exactly ``step.factor`` with ``step.model`` (an upscaler id, or lanczos); one
+        job at a time on the device, like a generation.
+
+        Returns:
+            the larger image, or None when `should_stop` said so between tiles.
+        Raises:
+            RequestValidationError (422): an unknown name, not an upscaler, a side past the output limit.
+            GenerationError (500): the upscaler failed.
+        """
+        check_output_side(image.width, image.height, [step], self.max_output_side_px, field_name="factor")
+        spec = None
+        if step.model != "lanczos":
+            if self.catalog is None:
+                raise GenerationError("This server cannot resolve model names (no model registry).")
+            spec = lookup_addon(self.catalog, step.model, "upscaler", "model").spec
+            assert spec is not None
+            if self.cache.get(spec.key) is None:
+                self.load(spec, {})
+        with self._run_lock:
+            entry = None
+            if spec is not None:
+                entry = self.cache.acquire(spec.key)
+                if entry is None:
+                    self.load(spec, {})
+                    entry = self.cache.acquire(spec.key)
+            try:
+                with library_failures(step.model, "could not upscale the image"):
+                    return upscale(image, step.factor, entry.obj if entry is not None else None,
+                                   should_stop=should_stop, on_progress=on_progress)
+            finally:
+                if entry is not None:
+                    self.cache.release(entry)
+
+    @staticmethod
+    def _applied(run: _Run, request: GenerationRequest, images: list[Image.Image]) -> dict[str, Any] | None:
+        """What the run used beyond the base model, as EnhancementsReport fields (post-processing added later)."""
+        if run.addons is None and not request.post_processing:
+            return None
+        base = run.addons.base if run.addons is not None else None
+        refiner = request.refiner
+        return {
+            "base_model": base.id if base is not None else None,
+            "refiner": None if refiner is None else {
+                "id": refiner.id, "mode": refiner.mode,
+                "high_noise_frac": refiner.high_noise_frac if refiner.mode == "ensemble" else None,
+                "strength": refiner.strength if refiner.mode == "img2img" else None},
+            "vae": request.vae,
+            "loras": [{"id": ref.id, "weight": ref.weight, "source": ref.source} for ref in request.loras],
+            "controlnets": [{"id": ref.id, "image_id": ref.image_id, "weight": ref.weight,
+                             "guidance_start": ref.guidance_start, "guidance_end": ref.guidance_end,
+                             "preprocessor": ref.preprocessor} for ref in request.controlnets],
+            "post_processing": [],
+        }
 
     # -- explicit load / unload (model management) ----------------------------------------------------
 

@@ -25,7 +25,8 @@ DEVSERVER_KEY = "devserver"
 
 
 def format_parameters(prompt: str, negative_prompt: str, steps: int, scheduler: str, cfg: float, seed: int,
-                      width: int, height: int, model: str, strength: float | None = None) -> str:
+                      width: int, height: int, model: str, strength: float | None = None,
+                      extra: list[tuple[str, str]] | None = None) -> str:
     """The AUTOMATIC1111-style infotext of one image.
 
     Example::
@@ -40,6 +41,8 @@ def format_parameters(prompt: str, negative_prompt: str, steps: int, scheduler: 
         cfg: guidance scale; seed: the generator seed; width, height: image size in pixels.
         model: the output config id.
         strength: img2img strength, appended as ``Denoising strength``; None for txt2img.
+        extra: more ``(name, value)`` fields appended in order (refiner, VAE, LoRAs, ControlNets, upscaling); a
+            value holding a comma or quote is written as a JSON string, as AUTOMATIC1111 quotes such values.
     Returns:
         the infotext (prompt line(s), optional negative line, parameter line), no trailing newline.
     """
@@ -53,6 +56,9 @@ def format_parameters(prompt: str, negative_prompt: str, steps: int, scheduler: 
     ]
     if strength is not None:
         fields.append(f"Denoising strength: {float(strength)}")
+    for name, value in extra or []:
+        quoted = "," in value or '"' in value
+        fields.append(f"{name}: {json.dumps(value, ensure_ascii=False) if quoted else value}")
     lines = [prompt]
     if negative_prompt:
         lines.append(f"Negative prompt: {negative_prompt}")

@@ -14,6 +14,19 @@
 <models>/upscalers/tiny-upscaler.safetensors Real-ESRGAN SRVGGNetCompact layout, x2 (spandrel detects it)
 ```
 
+and, for the enhanced generation (issue 10: refiner, VAE swap, several LoRAs and ControlNets, x4 upscaling):
+
+```
+<models>/tiny-sdxl-fast/                     SDXL pipeline folder, narrow and cheap at large sizes (1024 px)
+<models>/tiny-sdxl-refiner/                  SDXL refiner (img2img, text_encoder_2 only, aesthetic score)
+<models>/vae/tiny-sdxl-vae/                  SDXL VAE (scaling 0.13025)
+<models>/loras/tiny-lora-b.safetensors       a second LoRA for tiny-sd
+<models>/loras/tiny-sdxl-lora.safetensors    LoRA for tiny-sdxl-fast (UNet + both text encoders)
+<models>/controlnet/tiny-controlnet-b/       a second ControlNet for tiny-sd
+<models>/controlnet/tiny-sdxl-controlnet/    ControlNet for tiny-sdxl-fast
+<models>/upscalers/tiny-upscaler-x4.safetensors  SRVGGNetCompact x4
+```
+
 Shapes follow ``../shared/FEASIBILITY.md`` (items b, c, d, e1) and the diffusers test suite. The single-file
 checkpoints keep the *layout* of the real models (four UNet levels with two layers each for SD 1.x, a ten-layer
 second text encoder for SDXL), narrow enough to stay small, because the distinguishing keys that diffusers'
@@ -183,8 +196,9 @@ def build_tiny_vae(models_dir: Path, *, seed: int = 7) -> tuple[Path, Path]:
     return folder, single
 
 
-def build_tiny_lora(models_dir: Path, *, seed: int = 1, rank: int = 4) -> Path:
-    """Write ``loras/tiny-lora.safetensors`` for tiny-sd (diffusers format: UNet and text encoder layers).
+def build_tiny_lora(models_dir: Path, *, seed: int = 1, rank: int = 4, name: str = "tiny-lora") -> Path:
+    """Write ``loras/<name>.safetensors`` (default tiny-lora) for tiny-sd (diffusers format: UNet and text encoder
+    layers).
 
     Built with peft like FEASIBILITY c: ``init_lora_weights=False`` makes lora_B random (the default zero B
     would be a no-op); the text-encoder part uses ``inject_adapter_in_model`` because transformers' own
@@ -206,7 +220,7 @@ def build_tiny_lora(models_dir: Path, *, seed: int = 1, rank: int = 4) -> Path:
                                 pipe.text_encoder)
     unet_layers = convert_state_dict_to_diffusers(get_peft_model_state_dict(pipe.unet))
     te_layers = convert_state_dict_to_diffusers(get_peft_model_state_dict(pipe.text_encoder))
-    target = Path(models_dir) / "loras" / "tiny-lora.safetensors"
+    target = Path(models_dir) / "loras" / f"{name}.safetensors"
 
     def write(tmp: Path) -> None:
         StableDiffusionPipeline.save_lora_weights(str(tmp.parent), weight_name=tmp.name,
@@ -228,21 +242,24 @@ def randomize_zero_convs(controlnet, *, seed: int = 3, scale: float = 0.1) -> No
             module.bias.normal_(0, scale)
 
 
-def build_tiny_controlnet(models_dir: Path) -> tuple[Path, Path]:
-    """Write ``controlnet/tiny-controlnet/`` and ``controlnet/tiny-controlnet.safetensors`` (tiny-sd's UNet layout)."""
+def build_tiny_controlnet(models_dir: Path, *, name: str = "tiny-controlnet", seed: int = 3,
+                          single_file: bool = True) -> tuple[Path, Path | None]:
+    """Write ``controlnet/<name>/`` and (`single_file`) ``controlnet/<name>.safetensors`` (tiny-sd's UNet layout)."""
     from diffusers import ControlNetModel
 
     controlnet = ControlNetModel.from_unet(_tiny_components(0)["unet"])
-    randomize_zero_convs(controlnet)
+    randomize_zero_convs(controlnet, seed=seed)
     base = Path(models_dir) / "controlnet"
-    folder = _atomic_dir(base / "tiny-controlnet", lambda d: controlnet.save_pretrained(d, safe_serialization=True))
-    single = _atomic_file(base / "tiny-controlnet.safetensors", lambda p: _save_tensors(controlnet.state_dict(), p))
+    folder = _atomic_dir(base / name, lambda d: controlnet.save_pretrained(d, safe_serialization=True))
+    if not single_file:
+        return folder, None
+    single = _atomic_file(base / f"{name}.safetensors", lambda p: _save_tensors(controlnet.state_dict(), p))
     return folder, single
 
 
 def build_tiny_upscaler(models_dir: Path, *, seed: int = 5, num_feat: int = 16, num_conv: int = 4,
-                        scale: int = 2) -> Path:
-    """Write ``upscalers/tiny-upscaler.safetensors``: Real-ESRGAN's SRVGGNetCompact state dict layout
+                        scale: int = 2, name: str = "tiny-upscaler") -> Path:
+    """Write ``upscalers/<name>.safetensors`` (default tiny-upscaler): Real-ESRGAN's SRVGGNetCompact state dict layout
     (``body.N`` convs and PReLUs, last conv with 3 * scale^2 channels), which spandrel recognises as "Compact"."""
     import torch
     from torch import nn
@@ -254,7 +271,7 @@ def build_tiny_upscaler(models_dir: Path, *, seed: int = 5, num_feat: int = 16, 
             body += [nn.Conv2d(num_feat, num_feat, 3, 1, 1), nn.PReLU(num_feat)]
         body.append(nn.Conv2d(num_feat, 3 * scale * scale, 3, 1, 1))
         state = {f"body.{k}": v for k, v in nn.ModuleList(body).state_dict().items()}
-    return _atomic_file(Path(models_dir) / "upscalers" / "tiny-upscaler.safetensors",
+    return _atomic_file(Path(models_dir) / "upscalers" / f"{name}.safetensors",
                         lambda p: _save_tensors(state, p))
 
 
@@ -291,6 +308,10 @@ def build_all_tiny(models_dir: Path, *, force: bool = False) -> list[Path]:
                      "vae/tiny-vae.safetensors", "loras/tiny-lora.safetensors", "controlnet/tiny-controlnet",
                      "controlnet/tiny-controlnet.safetensors", "upscalers/tiny-upscaler.safetensors"):
         written.append(models_dir / relative)
+    # issue 10: refiner, SDXL VAE/LoRA/ControlNet, second LoRA and ControlNet, x4 upscaler (generation.tiny_enhanced)
+    from devserver.generation.tiny_enhanced import build_enhanced_tiny
+
+    written += build_enhanced_tiny(models_dir, force=force)
     return written
 
 

@@ -53,6 +53,20 @@ from devserver.settings import Settings
 log = logging.getLogger(__name__)
 
 
+def local_catalog(settings: Settings, backend: Any) -> Any:
+    """The add-on catalog of a GPU worker: the model registry of its own models folder (registry ids are derived
+    from paths inside the folder, so the web node's ids name the same files here), with the metadata kept beside
+    its own exports."""
+    from devserver.models.registry import ModelRegistry
+    from devserver.models.service import ModelService
+    from devserver.models.store import ModelStore
+    from devserver.pipeline.loader import SchemaRegistry
+
+    schemas = SchemaRegistry.load(settings.schemas_dir)
+    return ModelService(registry=ModelRegistry(settings.resolved_models_dir, schemas.output_configs),
+                        store=ModelStore(settings.exports_dir / "models.sqlite3"), backend=backend)
+
+
 class _Worker:
     """This worker process's identity and state; built by :func:`run_worker`, inherited by its pool processes."""
 
@@ -83,7 +97,9 @@ class _Worker:
 
             self._backend = DiffusersBackend(device=self.settings.device, models_dir=self.settings.resolved_models_dir,
                                              allow_downloads=self.settings.allow_model_downloads,
-                                             threads=self.settings.torch_threads)
+                                             threads=self.settings.torch_threads,
+                                             max_output_side_px=self.settings.output_max_side_px)
+            self._backend.catalog = local_catalog(self.settings, self._backend)
         return self._backend
 
     def warm_up(self) -> None:

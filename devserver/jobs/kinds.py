@@ -30,8 +30,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from devserver.contracts.api import BlockedResponse, ExecuteRequest, GenerationRequestBody
+from devserver.contracts.generation import UpscaleRequest
 from devserver.contracts.jobs import CompleteEvent
 from devserver.pipeline.orchestrator import Orchestrator, RunObserver
+from devserver.pipeline.upscaling import prepare_upscale, run_upscale
 from devserver.storage.ids import new_id
 
 
@@ -66,11 +68,12 @@ class JobHandler:
         """(job status, terminal event type, event data) of a returned response.
 
         Default: a BlockedResponse ends ``blocked`` (its fields are the event), anything else ``success`` with a
-        ``complete`` event carrying its ``media_output``.
+        ``complete`` event carrying its ``media_output`` and, for a batch, every image's (``media_outputs``).
         """
         if isinstance(result, BlockedResponse):
             return "blocked", "blocked", result
-        return "success", "complete", CompleteEvent(media_output=result.media_output)  # type: ignore[attr-defined]
+        return "success", "complete", CompleteEvent(media_output=result.media_output,  # type: ignore[attr-defined]
+                                                    media_outputs=getattr(result, "media_outputs", []))
 
 
 class ExecuteJob(JobHandler):
@@ -116,7 +119,44 @@ class GenerationJob(JobHandler):
         return self._orchestrator.run_generation(plan, run_id=run_id, observer=observer)
 
 
+class WorkerGenerationJob(GenerationJob):
+    """``worker_generation``: a generation of the worker protocol (``devserver worker``, POST /api/v1/worker): stage 1
+    on the raw prompt and negative prompt, then 3b, 3c and 4 as ``generation`` (same run folder, 4b, provenance)."""
+
+    kind = "worker_generation"
+
+    def run(self, plan: Any, *, run_id: str, observer: RunObserver) -> BaseModel:
+        """See :meth:`Orchestrator.run_generation` with ``raw_text_check``."""
+        return self._orchestrator.run_generation(plan, run_id=run_id, observer=observer, raw_text_check=True)
+
+
+class UpscaleJob(JobHandler):
+    """``upscale``: a finished image made larger ("Vergrößern 2x/4x"), added to its run
+    (devserver.pipeline.upscaling)."""
+
+    kind = "upscale"
+    request_model = UpscaleRequest
+
+    def __init__(self, orchestrator: Orchestrator) -> None:
+        self._orchestrator = orchestrator
+
+    def run_id_for(self, request: BaseModel) -> str:
+        """The image's own run."""
+        assert isinstance(request, UpscaleRequest)
+        return request.run_id
+
+    def prepare(self, request: BaseModel) -> Any:
+        """See :func:`devserver.pipeline.upscaling.prepare_upscale`."""
+        assert isinstance(request, UpscaleRequest)
+        return prepare_upscale(self._orchestrator, request)
+
+    def run(self, plan: Any, *, run_id: str, observer: RunObserver) -> BaseModel:
+        """See :func:`devserver.pipeline.upscaling.run_upscale`."""
+        return run_upscale(self._orchestrator, plan, run_id=run_id, observer=observer)
+
+
 def build_handlers(orchestrator: Orchestrator) -> dict[str, JobHandler]:
     """The job kinds of an app: kind name -> handler. Add new kinds here (and to ``contracts.jobs.JobKind``)."""
-    handlers: list[JobHandler] = [ExecuteJob(orchestrator), GenerationJob(orchestrator)]
+    handlers: list[JobHandler] = [ExecuteJob(orchestrator), GenerationJob(orchestrator),
+                                  WorkerGenerationJob(orchestrator), UpscaleJob(orchestrator)]
     return {handler.kind: handler for handler in handlers}

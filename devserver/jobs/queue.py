@@ -324,6 +324,14 @@ class JobQueue:
         assert waiter is not None
         return waiter.future.result()
 
+    def call_following(self, kind: str, request: BaseModel, *,
+                       client: str | None = None) -> tuple[QueuedResponse, Future[BaseModel]]:
+        """Submit `request` like :meth:`call`, without blocking: its 202 body (the run_id, to follow its events with
+        :meth:`stream`) and the future of the response :meth:`call` would return (or raise)."""
+        waiter, response = self._submit(kind, request, client=client, wait=True)
+        assert waiter is not None
+        return response, waiter.future
+
     def _submit(self, kind: str, request: BaseModel, *, client: str | None,
                 wait: bool) -> tuple[_Waiter | None, QueuedResponse]:
         # 1. check (nothing is written before this succeeds)

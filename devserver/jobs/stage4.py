@@ -143,8 +143,17 @@ def decode_result(data: Any) -> GenerationResult:
     return _decode(GenerationResult, data, "result")
 
 
-def without_images(request: GenerationRequest) -> GenerationRequest:
-    """`request` with every top-level image field set to None (what the web node keeps for the PNG's provenance)."""
-    images = {field.name: None for field in dataclasses.fields(request)
-              if isinstance(getattr(request, field.name), Image.Image)}
-    return dataclasses.replace(request, **images)
+def without_images(request: Any) -> Any:
+    """`request` with every image field set to None, also inside nested dataclasses such as a ControlNet's
+    conditioning image (what the web node keeps for the provenance)."""
+    changes: dict[str, Any] = {}
+    for field in dataclasses.fields(request):
+        value = getattr(request, field.name)
+        if isinstance(value, Image.Image):
+            changes[field.name] = None
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            changes[field.name] = without_images(value)
+        elif isinstance(value, (list, tuple)) and any(dataclasses.is_dataclass(item) for item in value):
+            changes[field.name] = type(value)(without_images(item) if dataclasses.is_dataclass(item) else item
+                                              for item in value)
+    return dataclasses.replace(request, **changes)

@@ -234,12 +234,14 @@ class ModelRegistry:
                 elif families:
                     det = record.detection = _copy_with(det, compatible=families)
             if det.type == "vae" and det.format == "safetensors":
-                for other in records.values():
-                    if (other.detection.type == "vae" and other.detection.format == "diffusers"
-                            and other.detection.fingerprint.get("latent_channels") == det.fingerprint.get(
-                                "latent_channels")):
-                        record.config_source = other.id
-                        break
+                fitting = [other for other in records.values()
+                           if other.detection.type == "vae" and other.detection.format == "diffusers"
+                           and other.detection.fingerprint.get("latent_channels") == det.fingerprint.get(
+                               "latent_channels")]
+                # a folder with the same tensor bytes has the same layout; else any with the latent channels
+                same = [other for other in fitting if other.detection.parameter_bytes == det.parameter_bytes]
+                if same or fitting:
+                    record.config_source = (same or fitting)[0].id
             if det.type == "controlnet" and det.format == "safetensors":
                 for other in records.values():
                     if (other.detection.type == "controlnet" and other.detection.format == "diffusers"

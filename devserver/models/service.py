@@ -82,6 +82,7 @@ from devserver.contracts.models import (
     ValidationCheck,
 )
 from devserver.errors import ApiError, ConflictError, NotFoundError, RequestValidationError
+from devserver.generation.addons import Addon
 from devserver.generation.backend import DiffusersBackend
 from devserver.generation.loading import LoadSpec
 from devserver.models.files import DTYPE_BYTES, ModelFileError, library_check, read_header
@@ -1087,6 +1088,33 @@ class ModelService:
             import logging
 
             logging.getLogger(__name__).warning("could not record usage of %s", output_config, exc_info=True)
+
+    # =========================================================================== generation add-ons (issue 10)
+    def addon(self, name: str) -> Addon:
+        """The model named `name` (registry id or alias) as generation sees it (devserver.generation.addons'
+        AddonCatalog): type, family (an admin override wins), how to load it or why it cannot be.
+
+        Raises:
+            ModelNotFoundError (404): nothing has this name.
+        """
+        record = self.resolve(name)
+        meta = self._meta(record)
+        reason = self._availability(record, meta)
+        return Addon(id=record.id, type=self._type(record, meta), family=self._family(record, meta),
+                     compatible=tuple(record.detection.compatible),
+                     spec=None if reason is not None else self._spec(record, meta), unavailable=reason)
+
+    def base_of(self, model_id: str) -> Addon | None:
+        """The registry record behind an output config id (or a registry checkpoint id), None when its weights are
+        not in the models folder."""
+        for record in self.registry.records():
+            if model_id in record.output_configs:
+                return self.addon(record.id)
+        try:
+            record = self.registry.get(model_id)
+        except ModelNotFoundError:
+            return None
+        return self.addon(record.id) if record.detection.type == "checkpoint" else None
 
 
 def _config_family_fits(config_family: str, detected: str) -> bool:

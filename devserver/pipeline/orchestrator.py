@@ -49,7 +49,14 @@ from devserver.contracts.api import (
 )
 from devserver.contracts.common import SEED_MAX
 from devserver.contracts.schema_files import InterceptionConfig, OutputConfig, PipelineDef
-from devserver.errors import ApiError, Detached, OutputConfigUnavailableError, RequestValidationError
+from devserver.errors import (
+    ApiError,
+    Detached,
+    OutputConfigNotFoundError,
+    OutputConfigUnavailableError,
+    RequestValidationError,
+)
+from devserver.generation.image_files import encode_image
 from devserver.generation.backend import (
     MIN_SIDE_PX,
     DiffusersBackend,
@@ -57,7 +64,15 @@ from devserver.generation.backend import (
     GenerationResult,
     ModelRef,
 )
-from devserver.generation.png import encode_png, format_parameters
+from devserver.generation.png import format_parameters
+from devserver.pipeline.enhanced import (
+    checkpoint_config,
+    condition_images,
+    enhanced_request,
+    enhancements_report,
+    infotext_extra,
+    with_config_loras,
+)
 from devserver.llm.base import LlmBackend
 from devserver.pipeline.loader import SchemaRegistry
 from devserver.pipeline.output_check import OutputCheck
@@ -191,6 +206,12 @@ class Orchestrator:
         """Called with (output config id, generation ms) after every image (model usage history)."""
         self.gate = SafetyGate(self.safety_ctx)
         """The one safety entry point (stages 1 and 3c) for every client text; see devserver.pipeline.safety_gate."""
+        self.catalog: Any = None
+        """Resolves add-on names (refiner, VAE, LoRAs, ControlNets, upscalers) through the model registry
+        (devserver.generation.addons.AddonCatalog; the model service, set by devserver.services)."""
+        self.upscaler: Any = generation
+        """Upscales finished images ("Vergrößern"): this process's DiffusersBackend (with the Celery backend too:
+        the web node's own models folder), set by devserver.services."""
 
     # ----------------------------------------------------------------------------- jobs: /execute
     def prepare_execute(self, req: ExecuteRequest) -> ExecutePlan:
@@ -206,6 +227,7 @@ class Orchestrator:
                                         has_image=req.input_image is not None)
         output_config = self._output_config(req.output_config)
         gen_request = self._generation_request(output_config, req.parameters, req.seed, req.input_image)
+        gen_request = with_config_loras(gen_request, resolved.config, output_config, self.catalog)
         return ExecutePlan(request=req, resolved=resolved, output_config=output_config, gen_request=gen_request)
 
     def run_execute(self, plan: ExecutePlan, *, run_id: str,
@@ -252,8 +274,8 @@ class Orchestrator:
                 media, stages.stage4 = self._generation_stage(run, stages, output_config, plan.gen_request, observer)
         except _Blocked as blocked:
             return blocked.response
-        return ExecuteResponse(status="success", run_id=run.run_id, media_output=media, stages=stages,
-                               duration_ms=_ms_since(start))
+        return ExecuteResponse(status="success", run_id=run.run_id, media_output=media[0], stages=stages,
+                               duration_ms=_ms_since(start), media_outputs=media)
 
     # ----------------------------------------------------------------------------- jobs: /generation
     def prepare_generation(self, req: GenerationRequestBody) -> GenerationPlan:
@@ -268,14 +290,16 @@ class Orchestrator:
         gen_request = self._generation_request(output_config, req.parameters, req.seed, req.input_image)
         return GenerationPlan(request=req, output_config=output_config, gen_request=gen_request)
 
-    def run_generation(self, plan: GenerationPlan, *, run_id: str,
-                       observer: RunObserver = _NULL_OBSERVER) -> GenerationResponse | BlockedResponse:
+    def run_generation(self, plan: GenerationPlan, *, run_id: str, observer: RunObserver = _NULL_OBSERVER,
+                       raw_text_check: bool = False) -> GenerationResponse | BlockedResponse:
         """Stages 3b, 3c and 4 on a final prompt; the image is added to the plan's run or a new run `run_id`.
 
         Args:
             plan: from :meth:`prepare_generation`.
             run_id: the run (``plan.request.run_id`` when it names one, else a new UUID4 reserved by the queue).
             observer: receives stage/step events and may cancel.
+            raw_text_check: run stage 1 on the raw prompt and negative prompt first (the worker protocol, whose
+                clients send their own texts straight to generation).
         Raises:
             as :meth:`run_execute`, plus RunNotFoundError (404) when the named run disappeared meanwhile.
         """
@@ -291,6 +315,9 @@ class Orchestrator:
                     run.add_text("input", req.prompt)
                 if req.input_image is not None:
                     run.add_bytes("input_image", "png", self.uploads.path_for(req.input_image).read_bytes())
+                if raw_text_check:
+                    stages.stage1 = self._safety_stage(run, 1, [("prompt", req.prompt), (
+                        "parameters.negative_prompt", _client_negative_prompt(req.parameters))], stages, observer)
                 edited = TextStep(status="edited", output=req.prompt, detail="prompt given to /generation")
                 stages.stage3 = self._pre_output_stage(run, stages, req.prompt, output_config, req.language,
                                                        req.prompt, observer, optimization=edited,
@@ -298,8 +325,8 @@ class Orchestrator:
                 media, stages.stage4 = self._generation_stage(run, stages, output_config, plan.gen_request, observer)
         except _Blocked as blocked:
             return blocked.response
-        return GenerationResponse(status="success", run_id=run.run_id, media_output=media, stages=stages,
-                                  duration_ms=_ms_since(start))
+        return GenerationResponse(status="success", run_id=run.run_id, media_output=media[0], stages=stages,
+                                  duration_ms=_ms_since(start), media_outputs=media)
 
     def resume_generation(self, run_id: str, stages: Stages, pending: Any,
                           observer: RunObserver) -> MediaOutput | BlockedResponse:
@@ -415,7 +442,12 @@ class Orchestrator:
         return _Resolved(config=config, pipeline=pipeline, rules=rules, rules_from_learner=from_learner)
 
     def _output_config(self, output_config_id: str | None) -> OutputConfig:
-        output_config = self.registry.output_config(output_config_id or self.settings.default_output_config)
+        try:
+            output_config = self.registry.output_config(output_config_id or self.settings.default_output_config)
+        except OutputConfigNotFoundError:
+            # a checkpoint of the models folder without an output config of its own (worker protocol, model_name)
+            output_config = checkpoint_config(self.registry, self.catalog, output_config_id or "",
+                                              self.settings.resolved_models_dir)
         available, reason = self.generation.availability(model_ref(output_config))
         if not available:
             raise OutputConfigUnavailableError(
@@ -446,13 +478,28 @@ class Orchestrator:
             raise RequestValidationError("strength applies to img2img only; send input_image or omit strength",
                                          details={"field": "parameters.strength", "value": p.strength})
         init_image = self.uploads.open_rgb(input_image) if input_image is not None else None
-        return GenerationRequest(
+        request = GenerationRequest(
             prompt="",  # filled in by stage 3
             negative_prompt=p.negative_prompt if p.negative_prompt is not None else defaults.negative_prompt,
             width=width, height=height, steps=steps, cfg=p.cfg if p.cfg is not None else defaults.cfg,
             seed=seed if seed is not None else secrets.randbelow(SEED_MAX + 1),
             scheduler=p.scheduler if p.scheduler is not None else defaults.scheduler,
-            init_image=init_image, strength=p.strength if p.strength is not None else defaults.strength)
+            init_image=init_image, strength=p.strength if p.strength is not None else defaults.strength,
+            **enhanced_request(p, self.uploads, self.settings.output_max_side_px,
+                               box=(width, height), img2img=input_image is not None))
+        return self._resolve_addons(request, output_config)
+
+    def _resolve_addons(self, request: GenerationRequest, output_config: OutputConfig) -> GenerationRequest:
+        """`request` with its add-ons checked (422/409 now, before the job is queued) and named by registry id."""
+        if not request.has_addons:
+            return request
+        if self.catalog is None:
+            raise RequestValidationError("this server has no model registry to resolve model names",
+                                         details={"field": "parameters"})
+        from devserver.generation.addons import resolve_addons
+
+        resolved = resolve_addons(self.catalog, output_config.id, output_config.model.family, request)
+        return dataclasses.replace(resolved.request, notes=request.notes + tuple(resolved.notes))
 
     def _open_or_create(self, run_id: str | None, language: str, *, new_run_id: str | None = None) -> Run:
         if run_id is not None:
@@ -534,12 +581,14 @@ class Orchestrator:
         observer.stage_complete(3, STAGE_NAMES[3], report)
         return report
 
-    def _generation_stage(self, run: Run, stages: Stages, output_config: OutputConfig,
-                          gen_request: GenerationRequest, observer: RunObserver) -> tuple[MediaOutput, Stage4Report]:
+    def _generation_stage(self, run: Run, stages: Stages, output_config: OutputConfig, gen_request: GenerationRequest,
+                          observer: RunObserver) -> tuple[list[MediaOutput], Stage4Report]:
         observer.stage_start(4, STAGE_NAMES[4])
         prompt = stages.stage3.prompt if stages.stage3 else ""
         request = dataclasses.replace(gen_request, prompt=prompt)
         run.add_text("generation_prompt", prompt)
+        for png in condition_images(request):  # the ControlNets' conditions as the model gets them (edge maps)
+            run.add_bytes("controlnet_condition", "png", png)
 
         def on_step(step: int, total_steps: int) -> bool:
             observer.progress(step, total_steps)
@@ -547,64 +596,80 @@ class Orchestrator:
 
         result = self.generation.generate(model_ref(output_config), request, on_step=on_step, run_id=run.run_id,
                                           is_canceled=observer.cancel_requested)
-        return self.finish_generation(run, stages, output_config, request, result, observer)
+        return self.finish_batch(run, stages, output_config, request, result, observer)
 
     def finish_generation(self, run: Run, stages: Stages, output_config: OutputConfig, request: GenerationRequest,
                           result: GenerationResult, observer: RunObserver) -> tuple[MediaOutput, Stage4Report]:
-        """Stage 4's second half, on the web node: the image came back (from in-process diffusers or a GPU
-        worker); report it, encode the PNG with its provenance, write it into the run folder, publish
-        ``stage_complete``. This is the one place an image enters a run (the output image check, 4b, belongs
-        here, before anything is written).
+        """:meth:`finish_batch`, answering the first image's media_output (a batch's others are in the run)."""
+        media, report = self.finish_batch(run, stages, output_config, request, result, observer)
+        return media[0], report
+
+    def finish_batch(self, run: Run, stages: Stages, output_config: OutputConfig, request: GenerationRequest,
+                     result: GenerationResult, observer: RunObserver) -> tuple[list[MediaOutput], Stage4Report]:
+        """Stage 4's second half, on the web node: the images came back (from in-process diffusers or a GPU
+        worker); check them (4b), report them, encode each with its provenance in the requested format, write them
+        into the run folder, publish ``stage_complete``. This is the one place images enter a run.
+
+        A batch is kept only as a whole: when 4b flags any of its images, none is kept (the run is blocked).
 
         Args:
             run: the run folder.
             stages: the reports so far (stage4 is set here).
             output_config: the target model's config.
             request: the generation request as sent (with its final prompt).
-            result: the backend's image and the parameters it used.
+            result: the backend's images and the parameters it used.
             observer: receives ``stage_complete``.
         Returns:
-            the media_output and stage 4's report.
+            every image's media_output (index order) and stage 4's report.
         """
         if self.usage_listener is not None:
             self.usage_listener(output_config.id, result.duration_ms)
-        # 4b. the output image check, before anything is stored or shown
-        verdict = self.output_check.check(result.image)
+        # 4b. the output image check of every image, before anything is stored or shown
+        verdicts = [self.output_check.check(image) for image in result.images]
+        verdict = next((v for v in verdicts if v is not None and v.status == "blocked"), verdicts[0])
         blocked = verdict is not None and verdict.status == "blocked"
+        enhancements = enhancements_report(request, result)
         report = Stage4Report(status="blocked" if blocked else "done", mode=result.mode,
                               output_config=output_config.id, model=result.model_source, seed=result.seed,
                               width=result.width, height=result.height, steps=result.steps,
                               total_steps=result.total_steps, cfg=result.cfg, scheduler=result.scheduler,
                               strength=result.strength, negative_prompt=request.negative_prompt,
-                              device=result.device, duration_ms=result.duration_ms, output_check=verdict)
+                              device=result.device, duration_ms=result.duration_ms, output_check=verdict,
+                              enhancements=enhancements)
         stages.stage4 = report
         if verdict is not None:
             run.add_json("safety_stage4b", verdict.model_dump(mode="json"))
         if blocked:
             raise _Blocked(self._block(run, 4, verdict, stages))
-        png = self._encode(run, result, request, output_config, stages)
-        record = run.add_image(png, {"media_type": "image", "seed": result.seed, "width": result.width,
-                                     "height": result.height, "mime_type": "image/png",
-                                     "output_config": output_config.id})
+        media = []
+        for image, seed in zip(result.images, result.seeds or (result.seed,), strict=True):
+            data, ext, mime = self._encode(run, result, request, output_config, stages, image, seed)
+            record = run.add_image(data, {"media_type": "image", "seed": seed, "width": image.width,
+                                          "height": image.height, "mime_type": mime,
+                                          "output_config": output_config.id}, ext=ext)
+            media.append(MediaOutput(**{k: record[k] for k in MediaOutput.model_fields}))
         stage4_backend = {"backend": "diffusers", "model": result.model_source, "device": result.device,
                           "dtype": result.dtype}
         if result.worker is not None:
             stage4_backend["worker"] = result.worker
+        if enhancements is not None:
+            stage4_backend["enhancements"] = enhancements.model_dump(mode="json")
         run.update(backends={"stage4": stage4_backend})
-        media = MediaOutput(**{k: record[k] for k in MediaOutput.model_fields})
         observer.stage_complete(4, STAGE_NAMES[4], report)
         return media, report
 
     def _encode(self, run: Run, result: GenerationResult, request: GenerationRequest, output_config: OutputConfig,
-                stages: Stages) -> bytes:
+                stages: Stages, image: Any, seed: int) -> tuple[bytes, str, str]:
+        """One image file in the request's format with its provenance: (bytes, extension, MIME type)."""
         parameters = format_parameters(
             prompt=request.prompt, negative_prompt=request.negative_prompt, steps=result.steps,
-            scheduler=result.scheduler, cfg=result.cfg, seed=result.seed, width=result.width, height=result.height,
-            model=output_config.id, strength=result.strength)
+            scheduler=result.scheduler, cfg=result.cfg, seed=seed, width=image.width, height=image.height,
+            model=output_config.id, strength=result.strength, extra=infotext_extra(stages.stage4))
         meta: dict[str, Any] = {"run_id": run.run_id, "output_config": output_config.id, "mode": result.mode,
                                 "model": result.model_source, "safety_level": self.settings.safety_level,
-                                "stages": stages.model_dump(mode="json", exclude_none=True)}
-        return encode_png(result.image, parameters=parameters, devserver_meta=meta)
+                                "seed": seed, "stages": stages.model_dump(mode="json", exclude_none=True)}
+        return encode_image(image, request.output_format, request.quality, parameters=parameters,
+                            devserver_meta=meta)
 
     def _block(self, run: Run, stage: int, report: SafetyStage, stages: Stages) -> BlockedResponse:
         """The BlockedResponse of a safety stage that blocked (recorded by the caller: the queue for jobs)."""

@@ -100,18 +100,19 @@ class Run:
         text = json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n"
         return self.add_bytes(entity_type, "json", text.encode("utf-8"))
 
-    def add_image(self, png: bytes, media: dict[str, Any]) -> dict[str, Any]:
-        """Write ``NN_output_image.png`` and append its media_output to metadata ``media``.
+    def add_image(self, png: bytes, media: dict[str, Any], *, ext: str = "png") -> dict[str, Any]:
+        """Write ``NN_output_image.<ext>`` and append its media_output to metadata ``media``.
 
         Args:
-            png: encoded PNG bytes.
+            png: the encoded image's bytes (PNG unless `ext` says otherwise: jpg, webp).
             media: the media_output dict without ``index``/``url`` (filled in here, under the lock).
+            ext: file extension without dot.
         Returns:
             the complete media_output dict (with index and url).
         """
         with self._lock:
             index = len(self.metadata().get("media", []))
-            name = self.add_bytes("output_image", "png", png)
+            name = self.add_bytes("output_image", ext, png)
             meta = self.metadata()
             record = dict(media, index=index, url=f"/api/media/image/{self.run_id}/{index}",
                           run_id=self.run_id)

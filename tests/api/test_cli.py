@@ -114,7 +114,6 @@ def test_run_is_recorded_as_a_finished_job(env, capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    pytest.param(["worker"], "devserver worker --celery", id="without_celery"),
     pytest.param(["worker", "--celery", "--models", "no_such_model"], "unknown output config 'no_such_model'",
                  id="unknown_model"),
     pytest.param(["worker", "--celery", "--models", "sd15"], "output config 'sd15' is not on this machine",

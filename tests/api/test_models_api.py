@@ -26,6 +26,15 @@ TINY_IDS = {
     "controlnet:tiny-controlnet": ("controlnet", "sd1", "diffusers"),
     "controlnet:tiny-controlnet.safetensors": ("controlnet", "sd1", "safetensors"),
     "upscalers:tiny-upscaler.safetensors": ("upscaler", "unknown", "safetensors"),
+    # issue 10 (devserver.generation.tiny_enhanced)
+    "tiny-sdxl-fast": ("checkpoint", "sdxl", "diffusers"),
+    "tiny-sdxl-refiner": ("refiner", "sdxl", "diffusers"),
+    "vae:tiny-sdxl-vae": ("vae", "sdxl", "diffusers"),
+    "loras:tiny-lora-b.safetensors": ("lora", "sd1", "safetensors"),
+    "loras:tiny-sdxl-lora.safetensors": ("lora", "sdxl", "safetensors"),
+    "controlnet:tiny-controlnet-b": ("controlnet", "sd1", "diffusers"),
+    "controlnet:tiny-sdxl-controlnet": ("controlnet", "sdxl", "diffusers"),
+    "upscalers:tiny-upscaler-x4.safetensors": ("upscaler", "unknown", "safetensors"),
 }
 
 
@@ -79,26 +88,27 @@ def test_list_shows_every_tiny_model_with_type_family_format(client):
 
 def test_list_distributions_filters_sorting_and_pages(client):
     everything = client.get("/api/models", query_string={"page_size": 200}).json
-    assert everything["type_distribution"]["checkpoint"] == 4
-    assert everything["type_distribution"]["lora"] == 1
+    assert everything["type_distribution"]["checkpoint"] == 5
+    assert everything["type_distribution"]["lora"] == 3
     assert sum(everything["status_distribution"].values()) == everything["total_count"] == len(TINY_IDS)
 
     loras = client.get("/api/models", query_string={"model_type": "vae"}).json
-    assert {m["id"] for m in loras["models"]} == {"vae:tiny-vae", "vae:tiny-vae.safetensors"}
-    assert loras["type_distribution"] == {"vae": 2}
+    assert {m["id"] for m in loras["models"]} == {"vae:tiny-vae", "vae:tiny-vae.safetensors", "vae:tiny-sdxl-vae"}
+    assert loras["type_distribution"] == {"vae": 3}
 
     by_size = client.get("/api/models", query_string={"sort_by": "size", "sort_direction": "desc"}).json["models"]
     sizes = [m["size_bytes"] for m in by_size]
     assert sizes == sorted(sizes, reverse=True)
 
     page2 = client.get("/api/models", query_string={"page_size": 3, "page": 2}).json
-    assert (page2["page"], page2["page_size"], page2["total_pages"], len(page2["models"])) == (2, 3, 4, 3)
+    assert (page2["page"], page2["page_size"], page2["total_pages"], len(page2["models"])) == (2, 3, 6, 3)
     page1 = client.get("/api/models", query_string={"page_size": 3, "page": 1}).json
     assert not {m["id"] for m in page1["models"]} & {m["id"] for m in page2["models"]}
 
     found = client.get("/api/models", query_string={"search_query": "CONTROLNET"}).json
     assert {m["id"] for m in found["models"]} == {"controlnet:tiny-controlnet",
-                                                  "controlnet:tiny-controlnet.safetensors"}
+                                                  "controlnet:tiny-controlnet.safetensors",
+                                                  "controlnet:tiny-controlnet-b", "controlnet:tiny-sdxl-controlnet"}
 
 
 def test_list_details_and_metrics(client):
@@ -426,13 +436,14 @@ def test_search_relevance_highlights_facets_and_filters(client):
 
     filtered = client.get("/api/models/search", query_string={"query": "tiny", "model_types": "vae,lora",
                                                               "page_size": 1}).json
-    assert filtered["total_count"] == 3 and filtered["total_pages"] == 3
+    assert filtered["total_count"] == 6 and filtered["total_pages"] == 6
     assert set(filtered["facets"]["type"]) == {"vae", "lora"}
     rated = client.get("/api/models/search", query_string={"min_rating": 4, "tags": "classroom"}).json
     assert [r["model"]["id"] for r in rated["results"]] == ["vae:tiny-vae"]
     small = client.get("/api/models/search", query_string={"max_memory_bytes": 200_000}).json
-    assert {r["model"]["id"] for r in small["results"]} == {"loras:tiny-lora.safetensors",
-                                                            "upscalers:tiny-upscaler.safetensors"}
+    assert {r["model"]["id"] for r in small["results"]} == {
+        "loras:tiny-lora.safetensors", "upscalers:tiny-upscaler.safetensors", "loras:tiny-lora-b.safetensors",
+        "loras:tiny-sdxl-lora.safetensors", "upscalers:tiny-upscaler-x4.safetensors"}
     assert client.get("/api/models/search", query_string={"model_types": "sampler"}).status_code == 422
     assert client.get("/api/models/search", query_string={"min_rating": 6}).status_code == 422
 
@@ -492,7 +503,8 @@ def test_pascal_case_requests_work_for_the_worker_protocol(app):
 
     service = app.extensions["devserver"].models
     listed = service.list_models(ListModelsRequest.model_validate({"ModelType": "lora", "PageSize": 5}))
-    assert [m.id for m in listed.models] == ["loras:tiny-lora.safetensors"]
+    assert [m.id for m in listed.models] == ["loras:tiny-lora-b.safetensors", "loras:tiny-lora.safetensors",
+                                             "loras:tiny-sdxl-lora.safetensors"]
     got = service.get_model(GetModelRequest.model_validate({"ModelId": "tiny_sd", "IncludeMetadata": False}))
     assert got.model.id == "tiny-sd" and got.model.metadata is None
 
@@ -553,4 +565,5 @@ def test_a_preview_image_comes_from_an_upload(client):
 
 def test_short_queries_match_exactly_only(client):
     res = client.get("/api/models/search", query_string={"query": "vae"}).json
-    assert {r["model"]["id"] for r in res["results"]} == {"vae:tiny-vae", "vae:tiny-vae.safetensors"}
+    assert {r["model"]["id"] for r in res["results"]} == {"vae:tiny-vae", "vae:tiny-vae.safetensors",
+                                                          "vae:tiny-sdxl-vae"}

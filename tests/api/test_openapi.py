@@ -46,7 +46,7 @@ def test_served_document_is_the_exported_one(client) -> None:
     blocked = spec["components"]["schemas"]["BlockedResponse"]["properties"]["stage"]
     assert blocked["enum"] == [1, 3, 4]
     image = spec["paths"]["/api/media/image/{run_id}/{index}"]["get"]
-    assert list(image["responses"]["200"]["content"]) == ["image/png"]
+    assert sorted(image["responses"]["200"]["content"]) == ["image/jpeg", "image/png", "image/webp"]  # output_format
     assert image["parameters"][0]["schema"]["pattern"].startswith("^[0-9a-f]{8}")
     events = spec["paths"]["/api/runs/{run_id}/events"]["get"]
     assert list(events["responses"]["200"]["content"]) == ["text/event-stream"]

@@ -52,7 +52,7 @@ def test_teacher_manages_models(studio: Studio):
     expect(row(page, "tiny-sdxl")).to_be_visible()
     with page.expect_response(re.compile(r"model_types=lora")):
         page.get_by_label("Typ").select_option("lora")
-    expect(page.locator("tbody tr")).to_have_count(1)
+    expect(page.locator("tbody tr")).to_have_count(3)  # tiny-lora, tiny-lora-b, tiny-sdxl-lora (build-tiny --all)
     expect(row(page, "loras:tiny-lora.safetensors")).to_be_visible()
     page.get_by_label("Typ").select_option("")
     with page.expect_response(re.compile(r"/api/models\?")):

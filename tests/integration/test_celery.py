@@ -402,3 +402,39 @@ def test_a_web_node_restart_loses_nothing(cluster, web, tmp_path):
     assert events[-1].type == "complete" and events[-1].data["media_output"]["seed"] == 99
     assert second.metadata(running)["status"] == "success"
     assert second.events(waiting)[-1].data["media_output"]["seed"] == 100
+
+
+def test_the_enhanced_parameters_travel_to_a_gpu_worker_that_resolves_them_in_its_own_folder(cluster, web):
+    """Issue 10: LoRAs, a ControlNet with its (preprocessed) condition, a batch and an upscale go to the GPU worker in
+    the stage-4 message; it finds the add-ons by registry id in its own models folder and sends every image back."""
+    import requests
+    from PIL import ImageDraw
+
+    live = web()
+    drawing = Image.new("RGB", (64, 64), "black")
+    ImageDraw.Draw(drawing).rectangle((12, 12, 52, 52), outline="white", width=3)
+    buffer = io.BytesIO()
+    drawing.save(buffer, "PNG")
+    upload = requests.post(live.url + "/api/media/upload/image", files={"file": ("d.png", buffer.getvalue())},
+                           timeout=WAIT_S).json()
+    enhanced = {**SMALL, "loras": [{"id": "loras:tiny-lora.safetensors", "weight": 0.8}],
+                "controlnets": [{"id": "controlnet:tiny-controlnet", "image_id": upload["image_id"],
+                                 "preprocessor": "canny"}],
+                "post_processing": [{"type": "upscale", "model": "upscalers:tiny-upscaler.safetensors", "factor": 2}],
+                "batch_size": 2}
+    res = live.post("/api/schema/pipeline/generation", {"prompt": "a red fox", "language": "en", "seed": 77,
+                                                          "parameters": enhanced})
+    assert res.status_code == 200, res.text
+    body = res.json()
+    assert [(m["seed"], m["width"]) for m in body["media_outputs"]] == [(77, 128), (78, 128)]
+    report = body["stages"]["stage4"]["enhancements"]
+    assert report["loras"][0]["id"] == "loras:tiny-lora.safetensors" and report["controlnets"][0]["preprocessor"] == \
+        "canny"
+    assert worker_of(live, body["run_id"]) in {cluster.node("a"), cluster.node("b")}
+    plain = live.post("/api/schema/pipeline/generation", {"prompt": "a red fox", "language": "en", "seed": 77,
+                                                            "parameters": {**SMALL, "post_processing": [
+                                                                {"type": "upscale", "model": "lanczos",
+                                                                 "factor": 2}]}}).json()
+    first = np.asarray(Image.open(io.BytesIO(live.get(body["media_output"]["url"]).content)).convert("RGB"))
+    assert first.shape == pixels(live, plain["run_id"]).shape
+    assert not np.array_equal(first, pixels(live, plain["run_id"]))  # the LoRA and the ControlNet acted

@@ -70,7 +70,7 @@ def test_new_fields_nested_dataclasses_and_images_travel_without_a_new_format():
 
 
 @pytest.mark.parametrize("change, match", [
-    pytest.param(lambda m: m["request"].update(loras=[]), "does not know .loras.*update the GPU worker",
+    pytest.param(lambda m: m["request"].update(lora_stack=[]), "does not know .lora_stack.*update the GPU worker",
                  id="unknown_field"),
     pytest.param(lambda m: m.update(version=stage4.MESSAGE_VERSION + 1), "newer than this worker", id="newer"),
     pytest.param(lambda m: m["request"].update(init_image={"$png": "bm90IGEgcG5n"}), "not a readable PNG",
@@ -93,3 +93,35 @@ def test_a_result_comes_back_with_its_pixels():
     back = stage4.decode_result(json.loads(json.dumps(stage4.encode_result(result))))
     assert np.array_equal(np.asarray(back.image), np.asarray(result.image))
     assert back.worker == "gpu1@host" and back.seed == 1 and back.strength is None
+
+
+def test_the_enhanced_fields_travel_exactly_and_a_batch_comes_back_whole():
+    from devserver.generation.addons import ControlNetRef, LoraRef, RefinerRef, UpscaleStep
+
+    condition = noise((32, 24), seed=5)
+    request = GenerationRequest(
+        prompt="a fox", width=64, height=64, steps=4, seed=10, refiner=RefinerRef("tiny-sdxl-refiner", "img2img",
+                                                                                 0.7, 0.4),
+        vae="vae:tiny-vae", loras=(LoraRef("loras:tiny-lora.safetensors", -0.5),
+                                   LoraRef("loras:tiny-lora-b.safetensors", 1.5, "config")),
+        controlnets=(ControlNetRef("controlnet:tiny-controlnet", condition, 0.8, 0.1, 0.9, "canny",
+                                   "3f0c4a4e-0d7b-4a8e-9c1d-2b3a4c5d6e7f"),),
+        post_processing=(UpscaleStep("upscalers:tiny-upscaler.safetensors", 4),), batch_size=3,
+        notes=("a note",), output_format="webp", quality=80)
+    message = json.loads(json.dumps(stage4.encode_request(MODEL, request, run_id="r", task_id="t")))
+    _, decoded = stage4.decode_request(message)
+    assert np.array_equal(np.asarray(decoded.controlnets[0].image), np.asarray(condition))
+    assert decoded == GenerationRequest(**{**request.__dict__, "controlnets": decoded.controlnets})
+    assert decoded.controlnets[0] == ControlNetRef(**{**request.controlnets[0].__dict__,
+                                                      "image": decoded.controlnets[0].image})
+    light = stage4.without_images(request)
+    assert light.controlnets[0].image is None and light.controlnets[0].id == "controlnet:tiny-controlnet"
+
+    images = [noise((64, 64), seed=s) for s in (1, 2, 3)]
+    result = GenerationResult(image=images[0], mode="txt2img", seed=10, width=64, height=64, steps=4, cfg=7.5,
+                              scheduler="PNDM", model_id="tiny_sd", model_source="builtin:tiny_sd", device="cpu",
+                              dtype="float32", duration_ms=5, strength=None, more_images=tuple(images[1:]),
+                              seeds=(10, 11, 12), applied={"vae": "vae:tiny-vae", "loras": [{"id": "x", "weight": 1}]})
+    back = stage4.decode_result(json.loads(json.dumps(stage4.encode_result(result))))
+    assert all(np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(back.images, images, strict=True))
+    assert back.seeds == (10, 11, 12) and back.applied == result.applied

@@ -4,6 +4,10 @@
  * ./generated/api.ts; only aliases and narrowings live in this file.
  */
 export type {
+  AddonOut,
+  AddonsResponse,
+  LoraSpec,
+  UpscaleResponse,
   BlockedResponse,
   CanceledEvent,
   CategoryOut as Category,

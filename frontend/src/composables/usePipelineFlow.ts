@@ -152,6 +152,8 @@ export function usePipelineFlow(
   /** Stage 3's text, the prompt optimized for the model (editable). */
   const optimized = ref('')
   const media = shallowRef<MediaOutput | null>(null)
+  /** Every image of the last batch (the grid to pick from); `media` is the one picked (the first at first). */
+  const mediaList = shallowRef<MediaOutput[]>([])
   const basis = ref<Basis>({ s2: null, s3: null, s4: null })
   const activity = shallowRef<Activity | null>(null)
   const problem = shallowRef<PlacedProblem | null>(null)
@@ -302,6 +304,7 @@ export function usePipelineFlow(
     switch (outcome.status) {
       case 'success':
         media.value = outcome.media
+        mediaList.value = outcome.mediaList
         basis.value = { ...basis.value, s4: key4(current, optimized.value) }
         notice.value = { stage: 4, kind: 'done' }
         break
@@ -419,6 +422,7 @@ export function usePipelineFlow(
     interception.value = found.interception ?? found.stages.stage2?.output ?? ''
     optimized.value = found.optimized ?? found.stages.stage3?.optimization?.output ?? found.stages.stage3?.prompt ?? ''
     media.value = found.media
+    mediaList.value = found.media ? [found.media] : []
     lastRunId.value = found.runId
     basis.value = {
       s2: found.stages.stage2 || (current.skipsStage2 && found.stages.stage1) ? key2(current) : null,
@@ -433,11 +437,29 @@ export function usePipelineFlow(
     }
   }
 
+  /**
+   * The learner picked an image of the batch to keep working with: it is shown large, and its seed
+   * is the one the seed rule keeps (as if it had been the only image).
+   */
+  function pick(picked: MediaOutput): void {
+    if (!mediaList.value.some((item) => item.url === picked.url)) return
+    media.value = picked
+    seed.remember(seedKey(inputs.value), picked.seed)
+  }
+
+  /** Show `shown` (e.g. the shown image made larger) as the current image; the seed rule stays as it is. */
+  function show(shown: MediaOutput): void {
+    media.value = shown
+  }
+
   return {
     stages,
     interception,
     optimized,
     media,
+    mediaList,
+    pick,
+    show,
     activity,
     busy,
     problem,

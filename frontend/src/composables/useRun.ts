@@ -25,7 +25,15 @@ export interface RunApi {
  * ended (null when it never started: refused, or lost before its first stage).
  */
 export type RunOutcome =
-  | { status: 'success'; media: MediaOutput; stages: Stages; atStage: StageNumber | null; runId: string }
+  | {
+      status: 'success'
+      media: MediaOutput
+      /** Every image of a batch (media is the first). */
+      mediaList: MediaOutput[]
+      stages: Stages
+      atStage: StageNumber | null
+      runId: string
+    }
   | { status: 'canceled'; stages: Stages; atStage: StageNumber | null; runId: string | null }
   | {
       status: FlowProblem['kind']
@@ -204,6 +212,7 @@ export function useRun<S>(api: RunApi, memory: RunMemory<S>, firstStage: StageNu
         return {
           status: 'success',
           media: event.data.media_output,
+          mediaList: event.data.media_outputs?.length ? event.data.media_outputs : [event.data.media_output],
           stages: stages.value,
           atStage: stage.value,
           runId: event.data.media_output.run_id,
@@ -223,7 +232,14 @@ export function useRun<S>(api: RunApi, memory: RunMemory<S>, firstStage: StageNu
   function outcomeOf(status: RunStatusResponse): RunOutcome {
     const atStage = lastStage(status.stages)
     if (status.status === 'success' && status.media_output !== null) {
-      return { status: 'success', media: status.media_output, stages: status.stages, atStage, runId: status.run_id }
+      return {
+        status: 'success',
+        media: status.media_output,
+        mediaList: [status.media_output],
+        stages: status.stages,
+        atStage,
+        runId: status.run_id,
+      }
     }
     if (status.status === 'canceled') {
       return { status: 'canceled', stages: status.stages, atStage, runId: status.run_id }

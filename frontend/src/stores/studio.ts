@@ -10,12 +10,22 @@
  */
 import { computed, effectScope, nextTick, ref, shallowRef, watch } from 'vue'
 
+import { getAddons, upscaleImage } from '@/api/enhance'
 import { fetchImageFile, uploadImage } from '@/api/media'
 import { optimizePrompt, runStage2, submitExecute } from '@/api/pipeline'
 import { cancelRun, followRun, getRun, getRunDetail } from '@/api/runs'
 import { countPromptTokens, getConfig } from '@/api/schema'
-import type { Language, RunDetail, UploadResponse } from '@/api/types'
-import { blockedProblem, errorProblem, problemField, type ProgressView, type StageNumber } from '@/composables/flow'
+import type { Language, MediaOutput, RunDetail, UploadResponse } from '@/api/types'
+import {
+  blockedProblem,
+  errorProblem,
+  problemField,
+  toFlowProblem,
+  type FlowProblem,
+  type ProgressView,
+  type StageNumber,
+} from '@/composables/flow'
+import { useEnhancements, type EnhancementState } from '@/composables/useEnhancements'
 import { useGenerationSettings, type GenerationSettings } from '@/composables/useGenerationSettings'
 import { useImageUpload } from '@/composables/useImageUpload'
 import { usePipelineFlow, type FlowInputs } from '@/composables/usePipelineFlow'
@@ -65,6 +75,8 @@ export interface StudioDraft {
   interception: string
   optimized: string
   image: { upload: UploadResponse; fileName: string } | null
+  /** Refiner, LoRAs, outline and batch (absent in drafts saved before they existed). */
+  enhancements?: EnhancementState
 }
 
 /** A mode's stored state: its last run and the draft (`sentAs`: the run the draft was sent as, unchanged since). */
@@ -116,6 +128,9 @@ function createStudio(mode: StudioMode) {
     { immediate: true },
   )
 
+  const photoId = computed(() => (mode === 'image' ? (upload.image.value?.image_id ?? null) : null))
+  const enhance = useEnhancements({ getAddons, uploadImage }, modelId, photoId)
+
   const generationMode = mode === 'text' ? 'txt2img' : 'img2img'
   const pickedPipeline = computed(() => rulesPicker.picked.value?.pipeline ?? null)
   /** The config id sent: in image mode the learner's own rules go with the generic image config. */
@@ -128,7 +143,7 @@ function createStudio(mode: StudioMode) {
     contextPrompt: rulesPicker.contextPrompt.value,
     language: language.value,
     outputConfig: modelId.value,
-    parameters: generation.parameters(generationMode),
+    parameters: { ...generation.parameters(generationMode), ...enhance.parameters() },
     inputImage: mode === 'image' ? (upload.image.value?.image_id ?? null) : null,
     skipsStage2: mode === 'image' || pickedPipeline.value === 'direct',
   }))
@@ -206,6 +221,27 @@ function createStudio(mode: StudioMode) {
     focusOutcome()
   }
 
+  // "Vergrößern 2x/4x" on the shown image: a new, larger image of the same run
+  const upscaling = ref<2 | 4 | null>(null)
+  const upscaleProblem = shallowRef<FlowProblem | null>(null)
+  const upscaled = shallowRef<MediaOutput | null>(null)
+
+  async function upscale(factor: 2 | 4): Promise<void> {
+    const shown = flow.media.value
+    if (shown === null || upscaling.value !== null || flow.busy.value) return
+    upscaling.value = factor
+    upscaleProblem.value = null
+    try {
+      const answer = await upscaleImage(shown.run_id, shown.index, factor)
+      upscaled.value = answer.media_output
+      flow.show(answer.media_output)
+    } catch (cause) {
+      upscaleProblem.value = toFlowProblem(cause)
+    } finally {
+      upscaling.value = null
+    }
+  }
+
   /** Each card's progress display, with what the learner should know while waiting. */
   function progressFor(stage: StageNumber): ProgressView | null {
     const base = flow.progressFor(stage)
@@ -245,6 +281,7 @@ function createStudio(mode: StudioMode) {
       interception: flow.interception.value,
       optimized: flow.optimized.value,
       image: image === null ? null : { upload: image, fileName: upload.fileName.value },
+      enhancements: enhance.snapshot(),
     }
   }
 
@@ -286,6 +323,7 @@ function createStudio(mode: StudioMode) {
     await rulesPicker.restore(detail.config, detail.rules, detail.rules_source)
     if (detail.output_config !== null) modelId.value = detail.output_config
     generation.apply(detail.parameters)
+    enhance.apply(detail.parameters)
     const stage4 = detail.stages.stage4
     if (stage4) generation.apply({ steps: stage4.steps, width: stage4.width, height: stage4.height })
     if (mode === 'image' && detail.input_image_url !== null) {
@@ -301,6 +339,7 @@ function createStudio(mode: StudioMode) {
     await rulesPicker.restore(saved.configId, saved.rules, saved.rulesOwn ? 'learner' : 'config')
     if (saved.modelId !== null) modelId.value = saved.modelId
     generation.apply(saved.settings)
+    if (saved.enhancements) enhance.apply(saved.enhancements)
     if (saved.seedLocked) seed.set(saved.seed)
     flow.interception.value = saved.interception
     flow.optimized.value = saved.optimized
@@ -377,6 +416,12 @@ function createStudio(mode: StudioMode) {
     modelId,
     selectedModel,
     generation,
+    enhance,
+    photoId,
+    upscaling,
+    upscaleProblem,
+    upscaled,
+    upscale,
     seed,
     upload,
     inputs,

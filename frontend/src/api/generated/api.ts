@@ -4,6 +4,8 @@
  * Every model of the API contract by name (the index of schemas/json/).
  */
 export interface ApiModels {
+  ActionResponse: ActionResponse
+  AddonsResponse: AddonsResponse
   BenchmarkModelRequest: BenchmarkModelRequest
   BenchmarkModelResponse: BenchmarkModelResponse
   BlockedResponse: BlockedResponse
@@ -13,6 +15,7 @@ export interface ApiModels {
   ConfigListResponse: ConfigListResponse
   DeviceStatusRequest: DeviceStatusRequest
   DeviceStatusResponse: DeviceStatusResponse
+  EnhancedSdxlResponse: EnhancedSdxlResponse
   ErrorEvent: ErrorEvent
   ErrorResponse: ErrorResponse
   ExecuteRequest: ExecuteRequest
@@ -40,6 +43,7 @@ export interface ApiModels {
   OptimizeResponse: OptimizeResponse
   OutputConfigListResponse: OutputConfigListResponse
   ProgressEvent: ProgressEvent
+  ProgressMessage: ProgressMessage
   PromptTokensRequest: PromptTokensRequest
   PromptTokensResponse: PromptTokensResponse
   QueueResponse: QueueResponse
@@ -63,6 +67,8 @@ export interface ApiModels {
   UpdateModelMetadataRequest: UpdateModelMetadataRequest
   UpdateModelMetadataResponse: UpdateModelMetadataResponse
   UploadResponse: UploadResponse
+  UpscaleRequest: UpscaleRequest
+  UpscaleResponse: UpscaleResponse
   ValidateModelRequest: ValidateModelRequest
   ValidateModelResponse: ValidateModelResponse
   WorkerInfo: WorkerInfo
@@ -76,6 +82,112 @@ export interface ApiModels {
   WsSubscribe: WsSubscribe
   WsSubscribed: WsSubscribed
   WsUnsubscribe: WsUnsubscribe
+}
+/**
+ * The answer to a model action (seed 001) or to a message that could not be read.
+ */
+export interface ActionResponse {
+  /**
+   * The action answered (null when the message had none).
+   */
+  action?: string | null
+  /**
+   * The action's result: the response model of the same operation on /api/models (snake_case).
+   */
+  data?: {
+    [k: string]: unknown
+  } | null
+  /**
+   * Human sentence when success is false.
+   */
+  error?: string | null
+  /**
+   * snake_case code when success is false.
+   */
+  error_code?: string | null
+  /**
+   * The message's request_id, if it had one.
+   */
+  request_id?: string | null
+  /**
+   * success or error.
+   */
+  status: 'success' | 'error'
+  /**
+   * True when the action succeeded.
+   */
+  success: boolean
+  /**
+   * Fields that were not used, and why.
+   */
+  warnings?: string[]
+}
+/**
+ * 200 of GET /api/schema/output-configs/<id>/addons: what fits the output config's model (the family table
+ * of devserver.generation.addons), for the studio's "Weitere Einstellungen".
+ */
+export interface AddonsResponse {
+  /**
+   * Registry id of its weights (null when not in the models folder).
+   */
+  base_model: string | null
+  /**
+   * ControlNets that fit.
+   */
+  controlnets: AddonOut[]
+  /**
+   * The families its model may have.
+   */
+  families: string[]
+  /**
+   * LoRAs that fit.
+   */
+  loras: AddonOut[]
+  /**
+   * The output config id.
+   */
+  output_config: string
+  /**
+   * Refiners that fit (SDXL).
+   */
+  refiners: AddonOut[]
+  /**
+   * Outcome.
+   */
+  status: 'success'
+  /**
+   * Installed upscalers (any model).
+   */
+  upscalers: AddonOut[]
+  /**
+   * VAEs that fit.
+   */
+  vaes: AddonOut[]
+}
+/**
+ * An add-on the studio may offer for the chosen model.
+ */
+export interface AddonOut {
+  /**
+   * Its model family.
+   */
+  family: string
+  /**
+   * Registry id (send it in parameters).
+   */
+  id: string
+  /**
+   * Display name.
+   */
+  name: string
+  /**
+   * Upscalers: the model's own factor.
+   */
+  scale?: number | null
+  /**
+   * Words that bring out a LoRA's style.
+   */
+  trigger_words?: string[]
 }
 /**
  * POST /api/models/<id>/benchmark (admin) / worker action benchmark_model: runs as a queued job.
@@ -443,6 +555,10 @@ export interface Stage4Report {
    */
   duration_ms: number
   /**
+   * Refiner, VAE, LoRAs, ControlNets, post-processing, batch and format this run used (null in runs recorded before they existed).
+   */
+  enhancements?: EnhancementsReport | null
+  /**
    * Image height, pixels.
    */
   height: number
@@ -496,6 +612,143 @@ export interface Stage4Report {
   width: number
 }
 /**
+ * Everything stage 4 used beyond the base model (also in metadata.json and the PNG's provenance).
+ */
+export interface EnhancementsReport {
+  /**
+   * Registry id of the base model (null when it is not in the models folder, e.g. a hub id).
+   */
+  base_model?: string | null
+  /**
+   * Images made (image i used seed + i).
+   */
+  batch_size?: number
+  /**
+   * ControlNets with weights and preprocessors.
+   */
+  controlnets?: AppliedControlNet[]
+  /**
+   * LoRAs with their weights.
+   */
+  loras?: AppliedLora[]
+  /**
+   * What was left out and why (e.g. a LoRA the interception config brings that does not fit).
+   */
+  notes?: string[]
+  /**
+   * File format of the images.
+   */
+  output_format?: 'png' | 'jpeg' | 'webp'
+  /**
+   * Post-processing steps.
+   */
+  post_processing?: AppliedPostProcessing[]
+  /**
+   * The refiner, if any.
+   */
+  refiner?: AppliedRefiner | null
+  /**
+   * Each image's seed, in order.
+   */
+  seeds?: number[]
+  /**
+   * Registry id of the swapped-in VAE, if any.
+   */
+  vae?: string | null
+}
+/**
+ * A ControlNet a run used.
+ */
+export interface AppliedControlNet {
+  /**
+   * control_guidance_end.
+   */
+  guidance_end: number
+  /**
+   * control_guidance_start.
+   */
+  guidance_start: number
+  /**
+   * Registry id.
+   */
+  id: string
+  /**
+   * The conditioning image's upload id (null when it came another way).
+   */
+  image_id: string | null
+  /**
+   * How the image became the condition.
+   */
+  preprocessor: 'none' | 'canny'
+  /**
+   * controlnet_conditioning_scale.
+   */
+  weight: number
+}
+/**
+ * A LoRA a run used.
+ */
+export interface AppliedLora {
+  /**
+   * Registry id.
+   */
+  id: string
+  /**
+   * Sent by the client, or brought by the interception config.
+   */
+  source: 'request' | 'config'
+  /**
+   * Its weight.
+   */
+  weight: number
+}
+/**
+ * A post-processing step a run applied.
+ */
+export interface AppliedPostProcessing {
+  /**
+   * Scale factor.
+   */
+  factor: number
+  /**
+   * Height after the step, pixels.
+   */
+  height: number
+  /**
+   * Upscaler registry id, or lanczos.
+   */
+  model: string
+  /**
+   * The step.
+   */
+  type: 'upscale'
+  /**
+   * Width after the step, pixels.
+   */
+  width: number
+}
+/**
+ * The refiner a run used.
+ */
+export interface AppliedRefiner {
+  /**
+   * ensemble: where the base handed over (0..1).
+   */
+  high_noise_frac: number | null
+  /**
+   * Registry id.
+   */
+  id: string
+  /**
+   * ensemble or img2img.
+   */
+  mode: 'ensemble' | 'img2img'
+  /**
+   * img2img: the strength.
+   */
+  strength: number | null
+}
+/**
  * SSE ``canceled`` (terminal): canceled on request; no image was written.
  */
 export interface CanceledEvent {
@@ -509,6 +762,10 @@ export interface CanceledEvent {
  */
 export interface CompleteEvent {
   media_output: MediaOutput
+  /**
+   * Every image of the batch, index order (media_output is the first).
+   */
+  media_outputs?: MediaOutput[]
 }
 /**
  * A generated image, addressable by run_id and index (DESIGN.md, media_output).
@@ -529,7 +786,7 @@ export interface MediaOutput {
   /**
    * MIME type of the file.
    */
-  mime_type: 'image/png'
+  mime_type: 'image/png' | 'image/jpeg' | 'image/webp'
   /**
    * Output config id.
    */
@@ -756,6 +1013,191 @@ export interface LoadedModelMemory {
   model_id: string
 }
 /**
+ * The answer to a generation request (seed 000's response schema, with status and error_code added). Fields
+ * without a value are left out (the seed's schema types them as strings, not null).
+ */
+export interface EnhancedSdxlResponse {
+  /**
+   * Images and metrics (null for errors before any run).
+   */
+  data?: GenerationData | null
+  /**
+   * Human sentence when success is false.
+   */
+  error?: string | null
+  /**
+   * snake_case code when success is false (blocked, validation_error, unknown_model, family_mismatch, ...).
+   */
+  error_code?: string | null
+  /**
+   * The request's request_id (a new UUID4 when the request had none).
+   */
+  request_id: string
+  /**
+   * success, blocked (a safety stage stopped it) or error.
+   */
+  status: 'success' | 'blocked' | 'error'
+  /**
+   * True when the images were made.
+   */
+  success: boolean
+  /**
+   * What was ignored or left out, and why.
+   */
+  warnings?: string[]
+}
+/**
+ * ``data`` of a generation answer.
+ */
+export interface GenerationData {
+  /**
+   * Set when a safety stage stopped the request.
+   */
+  blocked?: BlockedOut | null
+  /**
+   * The images (empty when blocked).
+   */
+  generated_images: GeneratedImage[]
+  processing_metrics: ProcessingMetrics
+  /**
+   * The run folder of the request.
+   */
+  run_id?: string | null
+}
+/**
+ * Why the safety stages stopped a request (nothing was generated).
+ */
+export interface BlockedOut {
+  /**
+   * Terms found (may be empty).
+   */
+  found_terms: string[]
+  /**
+   * Human sentence.
+   */
+  reason: string
+  /**
+   * 1 (raw text), 3 (final prompt) or 4 (the image check).
+   */
+  stage: number
+}
+/**
+ * One generated image.
+ */
+export interface GeneratedImage {
+  /**
+   * The file, base64-encoded.
+   */
+  image_data: string
+  /**
+   * Path of the file relative to the exports folder: json/<run_id>/<file>.
+   */
+  image_path: string
+  metadata: GeneratedImageMetadata
+}
+/**
+ * One image's parameters.
+ */
+export interface GeneratedImageMetadata {
+  /**
+   * File format of image_data.
+   */
+  format: 'png' | 'jpeg' | 'webp'
+  /**
+   * Classifier-free guidance scale.
+   */
+  guidance_scale: number
+  /**
+   * Height in pixels.
+   */
+  height: number
+  /**
+   * Index within the batch (and the run).
+   */
+  index: number
+  model_info: ModelInfoOut
+  /**
+   * The run the image belongs to (its folder holds everything).
+   */
+  run_id: string
+  /**
+   * Scheduler (diffusers name without 'Scheduler').
+   */
+  scheduler: string
+  /**
+   * The seed that reproduces this image.
+   */
+  seed: number
+  /**
+   * num_inference_steps.
+   */
+  steps: number
+  /**
+   * Relative URL of the image on the HTTP API.
+   */
+  url: string
+  /**
+   * Width in pixels (after post-processing).
+   */
+  width: number
+}
+/**
+ * Which models made an image (seed 000's model_info).
+ */
+export interface ModelInfoOut {
+  /**
+   * Registry id of the base model (or its output config id).
+   */
+  base_model: string
+  /**
+   * ControlNets: {id, weight, guidance_start, guidance_end, preprocessor, image_id}.
+   */
+  controlnets?: {
+    [k: string]: unknown
+  }[]
+  /**
+   * LoRAs: {id, weight, source}.
+   */
+  loras?: {
+    [k: string]: unknown
+  }[]
+  /**
+   * Upscale steps: {type, model, factor, width, height}.
+   */
+  post_processing?: {
+    [k: string]: unknown
+  }[]
+  /**
+   * Registry id of the refiner, if any.
+   */
+  refiner_model?: string | null
+  /**
+   * Registry id of the swapped-in VAE, if any.
+   */
+  vae_model?: string | null
+}
+/**
+ * Timing and memory of one request.
+ */
+export interface ProcessingMetrics {
+  /**
+   * Bytes: GPU memory allocated (CUDA), else the bytes of the models loaded in this process.
+   */
+  device_memory_used: number
+  /**
+   * The device: cpu, mps or the CUDA device's name.
+   */
+  device_name: string
+  /**
+   * Seconds the diffusion pipelines and post-processing took.
+   */
+  inference_time: number
+  /**
+   * Seconds from receiving the message to the answer.
+   */
+  total_time: number
+}
+/**
  * SSE ``error`` (terminal): the run failed (or was interrupted by a restart).
  */
 export interface ErrorEvent {
@@ -844,17 +1286,53 @@ export interface ExecuteRequest {
  */
 export interface GenerationParameters {
   /**
+   * Images to make (default 1); image i uses seed + i and is pixel-identical to a single run with that seed (they are made one by one).
+   */
+  batch_size?: number | null
+  /**
    * guidance_scale (classifier-free guidance).
    */
   cfg?: number | null
+  /**
+   * ControlNets with their conditioning images.
+   */
+  controlnets?:
+    [] | [ControlNetSpec] | [ControlNetSpec, ControlNetSpec] | [ControlNetSpec, ControlNetSpec, ControlNetSpec] | null
   /**
    * Image height in pixels; a multiple of 8.
    */
   height?: number | null
   /**
+   * LoRAs with their weights.
+   */
+  loras?:
+    | []
+    | [LoraSpec]
+    | [LoraSpec, LoraSpec]
+    | [LoraSpec, LoraSpec, LoraSpec]
+    | [LoraSpec, LoraSpec, LoraSpec, LoraSpec]
+    | [LoraSpec, LoraSpec, LoraSpec, LoraSpec, LoraSpec]
+    | null
+  /**
    * What the image should avoid.
    */
   negative_prompt?: string | null
+  /**
+   * File format of the images (default png; png keeps the provenance in text chunks, jpeg and webp in EXIF).
+   */
+  output_format?: ('png' | 'jpeg' | 'webp') | null
+  /**
+   * Steps after generation (upscale), in order.
+   */
+  post_processing?: [] | [PostProcessingStep] | [PostProcessingStep, PostProcessingStep] | null
+  /**
+   * jpeg/webp quality 1-100 (default 95).
+   */
+  quality?: number | null
+  /**
+   * SDXL refiner: ensemble (base to high_noise_frac, the refiner finishes) or img2img on the finished image.
+   */
+  refiner?: RefinerSpec | null
   /**
    * Scheduler: diffusers class name without 'Scheduler' (e.g. DDIM, EulerDiscrete).
    */
@@ -868,9 +1346,101 @@ export interface GenerationParameters {
    */
   strength?: number | null
   /**
+   * Registry id or alias of a VAE to decode with instead of the model's own.
+   */
+  vae?: string | null
+  /**
    * Image width in pixels; a multiple of 8.
    */
   width?: number | null
+}
+/**
+ * One ControlNet with its conditioning image (an upload), preprocessed or used as it is.
+ */
+export interface ControlNetSpec {
+  /**
+   * Share of the steps after which it stops (0..1).
+   */
+  guidance_end?: number
+  /**
+   * Share of the steps after which it starts (0..1).
+   */
+  guidance_start?: number
+  /**
+   * canny: upper hysteresis threshold (0-255).
+   */
+  high_threshold?: number
+  /**
+   * Registry id or alias of a ControlNet of the base model's family.
+   */
+  id: string
+  /**
+   * image_id of the uploaded conditioning image (POST /api/media/upload/image).
+   */
+  image_id: string
+  /**
+   * canny: lower hysteresis threshold (0-255).
+   */
+  low_threshold?: number
+  /**
+   * none: the image is the condition as it is; canny: OpenCV's Canny edge map of it.
+   */
+  preprocessor?: 'none' | 'canny'
+  /**
+   * controlnet_conditioning_scale 0..2.
+   */
+  weight?: number
+}
+/**
+ * One LoRA applied to the base model's UNet and text encoders, with its weight.
+ */
+export interface LoraSpec {
+  /**
+   * Registry id or alias of a LoRA of the base model's family.
+   */
+  id: string
+  /**
+   * Adapter weight -2..2 (0 = no effect, negative inverts).
+   */
+  weight?: number
+}
+/**
+ * A step after generation; only ``upscale`` for now.
+ */
+export interface PostProcessingStep {
+  /**
+   * Scale factor: the output is exactly factor x the size.
+   */
+  factor?: 2 | 4
+  /**
+   * Registry id or alias of an upscaler (ESRGAN, Real-ESRGAN, SwinIR, SPAN, ... loaded by spandrel), or 'lanczos' (Pillow, always available).
+   */
+  model?: string
+  /**
+   * What the step does.
+   */
+  type: 'upscale'
+}
+/**
+ * An SDXL refiner: as the second expert of an ensemble (default), or as img2img on the finished image.
+ */
+export interface RefinerSpec {
+  /**
+   * ensemble: share of the steps the base runs (denoising_end of the base, denoising_start of the refiner).
+   */
+  high_noise_frac?: number
+  /**
+   * Registry id or alias of an SDXL refiner.
+   */
+  id: string
+  /**
+   * ensemble: the base denoises to high_noise_frac and hands its latents over; img2img: the refiner reworks the finished image with `strength`.
+   */
+  mode?: 'ensemble' | 'img2img'
+  /**
+   * img2img: how much of the finished image is redone.
+   */
+  strength?: number
 }
 /**
  * 200 of /execute.
@@ -881,6 +1451,10 @@ export interface ExecuteResponse {
    */
   duration_ms: number
   media_output: MediaOutput
+  /**
+   * Every image of the batch, index order, each with its own seed (media_output is the first).
+   */
+  media_outputs?: MediaOutput[]
   /**
    * The run's id.
    */
@@ -937,6 +1511,10 @@ export interface GenerationResponse {
    */
   duration_ms: number
   media_output: MediaOutput
+  /**
+   * Every image of the batch, index order, each with its own seed (media_output is the first).
+   */
+  media_outputs?: MediaOutput[]
   /**
    * The run's id.
    */
@@ -2156,6 +2734,27 @@ export interface ProgressEvent {
   ts: number
 }
 /**
+ * A progress line while generating.
+ */
+export interface ProgressMessage {
+  /**
+   * Always progress.
+   */
+  message_type: 'progress'
+  /**
+   * The request it belongs to.
+   */
+  request_id: string
+  /**
+   * Denoising steps done (over the whole request).
+   */
+  step: number
+  /**
+   * Steps in total.
+   */
+  total_steps: number
+}
+/**
  * POST /api/schema/prompt-tokens: how much of `prompt` the output config's model reads.
  */
 export interface PromptTokensRequest {
@@ -2282,7 +2881,7 @@ export interface QueueEntry {
   /**
    * execute or generation.
    */
-  kind: 'execute' | 'generation' | 'model_benchmark' | 'model_optimize' | 'model_load'
+  kind: 'execute' | 'generation' | 'model_benchmark' | 'model_optimize' | 'model_load' | 'worker_generation' | 'upscale'
   /**
    * 0 = running, 1.. = place in the queue (1 = next).
    */
@@ -2641,7 +3240,7 @@ export interface RunMedia {
   /**
    * MIME type of the file.
    */
-  mime_type: 'image/png'
+  mime_type: 'image/png' | 'image/jpeg' | 'image/webp'
   /**
    * Output config id.
    */
@@ -2792,7 +3391,7 @@ export interface RunStatusResponse {
   /**
    * execute (stages 1-4) or generation (stages 3c-4).
    */
-  kind: 'execute' | 'generation' | 'model_benchmark' | 'model_optimize' | 'model_load'
+  kind: 'execute' | 'generation' | 'model_benchmark' | 'model_optimize' | 'model_load' | 'worker_generation' | 'upscale'
   /**
    * The image, once the run succeeded.
    */
@@ -3111,7 +3710,7 @@ export interface TeacherQueueEntry {
   /**
    * execute (stages 1-4) or generation (stages 3c-4).
    */
-  kind: 'execute' | 'generation' | 'model_benchmark' | 'model_optimize' | 'model_load'
+  kind: 'execute' | 'generation' | 'model_benchmark' | 'model_optimize' | 'model_load' | 'worker_generation' | 'upscale'
   /**
    * Output config id, when the request named one.
    */
@@ -3500,6 +4099,62 @@ export interface UploadResponse {
    * Relative URL of the stored PNG.
    */
   url: string
+}
+/**
+ * POST /api/media/upscale: make a finished image of a run larger ("Vergrößern 2x/4x"); the result is a new image
+ * of the same run.
+ */
+export interface UpscaleRequest {
+  /**
+   * True: queue it and answer 202 at once.
+   */
+  async?: boolean
+  /**
+   * 2 or 4: the new image is exactly factor x the size.
+   */
+  factor: 2 | 4
+  /**
+   * Index of the image within the run.
+   */
+  index: number
+  /**
+   * Registry id or alias of an upscaler, or lanczos; default: an installed upscaler of that factor (else any installed one, else lanczos).
+   */
+  model?: string | null
+  /**
+   * The run of the image.
+   */
+  run_id: string
+}
+/**
+ * 200 of POST /api/media/upscale: a finished image made larger, added to its run.
+ */
+export interface UpscaleResponse {
+  /**
+   * Time the upscale took, in milliseconds.
+   */
+  duration_ms: number
+  /**
+   * Scale factor.
+   */
+  factor: number
+  media_output: MediaOutput
+  /**
+   * Upscaler registry id, or lanczos.
+   */
+  model: string
+  /**
+   * The run (the new image is its latest).
+   */
+  run_id: string
+  /**
+   * The image it was made from.
+   */
+  source_index: number
+  /**
+   * Outcome.
+   */
+  status: 'success'
 }
 /**
  * POST /api/models/<id>/validate / worker action validate_model (reads files only, loads nothing).
