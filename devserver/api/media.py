@@ -70,3 +70,11 @@ def get_input_image(run_id: str):  # type: ignore[no-untyped-def]
     """The run's own copy of its input photo (img2img), kept after the upload itself expired."""
     path = runs.input_image_path(get_services().recorder.open(run_id))
     return send_file(path, mimetype="image/png", max_age=3600)
+
+
+@bp.get("/mask/<run_id>")
+@documented(responses={200: None}, media={200: "image/png"})
+def get_mask_image(run_id: str):  # type: ignore[no-untyped-def]
+    """The run's own copy of its inpainting mask (white = repainted), kept after the upload itself expired."""
+    path = runs.input_image_path(get_services().recorder.open(run_id), "input_mask")
+    return send_file(path, mimetype="image/png", max_age=3600)

@@ -52,6 +52,7 @@ POST_ERRORS = (403, 409, 429)
 PATH_PARAMETERS = {
     "run_id": {"type": "string", "pattern": UUID4_PATTERN, "description": "A run's id (UUID4)."},
     "image_id": {"type": "string", "pattern": UUID4_PATTERN, "description": "An upload's id (UUID4)."},
+    "job_id": {"type": "string", "pattern": UUID4_PATTERN, "description": "A job's id (UUID4; POST /v1/jobs)."},
     "config_id": {"type": "string", "description": "An interception config id, e.g. bauhaus."},
     "index": {"type": "integer", "minimum": 0, "description": "0-based index of the image within its run."},
 }
@@ -123,11 +124,12 @@ def is_documented(view: Callable) -> bool:
 
 
 def undocumented_routes(app: Flask) -> list[str]:
-    """``"METHOD /api/path"`` of every ``/api`` route of `app` that is not annotated with :func:`documented`
-    (WebSocket routes excepted: OpenAPI cannot describe them; the document's description points to them)."""
+    """``"METHOD /api/path"`` of every ``/api`` (and ``/v1``, the seed-002 job API) route of `app` that is not
+    annotated with :func:`documented` (WebSocket routes excepted: OpenAPI cannot describe them; the document's
+    description points to them)."""
     missing = []
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/api") or getattr(rule, "websocket", False):
+        if not rule.rule.startswith(("/api", "/v1")) or getattr(rule, "websocket", False):
             continue
         if not is_documented(app.view_functions[rule.endpoint]):
             missing += [f"{method} {rule.rule}" for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})]

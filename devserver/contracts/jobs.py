@@ -23,9 +23,10 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from devserver.contracts.common import RunStatus
 
-JobKind = Literal["execute", "generation", "model_benchmark", "model_optimize", "model_load"]
+JobKind = Literal["execute", "generation", "model_benchmark", "model_optimize", "model_load", "sd_job"]
 """Which pipeline call a job runs: stages 1-4 (``/execute``) or 3c-4 (``/generation``); or a model job
-(benchmark, optimize, load: ``devserver.models.service``), queued FIFO with learners' runs."""
+(benchmark, optimize, load: ``devserver.models.service``), queued FIFO with learners' runs; or ``sd_job``, an
+operation of the seed-002 job API (``POST /v1/jobs``: stages 1, 3 and 4 on a final prompt)."""
 ActiveStatus = Literal["queued", "running"]
 TERMINAL_STATUSES: frozenset[str] = frozenset({"success", "blocked", "error", "canceled"})
 """Statuses a job never leaves."""

@@ -25,7 +25,8 @@ DEVSERVER_KEY = "devserver"
 
 
 def format_parameters(prompt: str, negative_prompt: str, steps: int, scheduler: str, cfg: float, seed: int,
-                      width: int, height: int, model: str, strength: float | None = None) -> str:
+                      width: int, height: int, model: str, strength: float | None = None,
+                      mask_blur: int | None = None, padding_mask_crop: int | None = None) -> str:
     """The AUTOMATIC1111-style infotext of one image.
 
     Example::
@@ -40,6 +41,9 @@ def format_parameters(prompt: str, negative_prompt: str, steps: int, scheduler: 
         cfg: guidance scale; seed: the generator seed; width, height: image size in pixels.
         model: the output config id.
         strength: img2img strength, appended as ``Denoising strength``; None for txt2img.
+        mask_blur: inpainting's ``Mask blur`` in pixels (None: not inpainting).
+        padding_mask_crop: inpainting's crop margin, written as ``Inpaint area: Only masked`` and
+            ``Masked area padding`` (AUTOMATIC1111's names for the same setting); None: the whole picture.
     Returns:
         the infotext (prompt line(s), optional negative line, parameter line), no trailing newline.
     """
@@ -53,6 +57,10 @@ def format_parameters(prompt: str, negative_prompt: str, steps: int, scheduler: 
     ]
     if strength is not None:
         fields.append(f"Denoising strength: {float(strength)}")
+    if mask_blur is not None:
+        fields.append(f"Mask blur: {mask_blur}")
+    if padding_mask_crop is not None:
+        fields += ["Inpaint area: Only masked", f"Masked area padding: {padding_mask_crop}"]
     lines = [prompt]
     if negative_prompt:
         lines.append(f"Negative prompt: {negative_prompt}")
