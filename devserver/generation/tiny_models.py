@@ -320,7 +320,9 @@ def _flow_vae(scaling: dict):  # type: ignore[no-untyped-def]
 
 def sd2_components(seed: int = 2, *, in_channels: int = 4) -> dict:
     """A tiny SD 2.x: SD 1.x's pipeline classes with SD 2's configs (FEASIBILITY g): linear projections in the UNet,
-    a ``gelu`` text encoder (OpenCLIP-H; SD 1.x's CLIP-L uses ``quick_gelu``) and a v-prediction DDIM scheduler."""
+    a ``gelu`` text encoder (OpenCLIP-H; SD 1.x's CLIP-L uses ``quick_gelu``) twice as wide as tiny-sd's (SD 2's
+    cross-attention is 1024 wide, SD 1's 768: so tiny-sd's LoRA and ControlNet do not fit it either) and a
+    v-prediction DDIM scheduler."""
     import torch
     from diffusers import DDIMScheduler, UNet2DConditionModel
     from transformers import CLIPTextConfig, CLIPTextModel
@@ -332,9 +334,9 @@ def sd2_components(seed: int = 2, *, in_channels: int = 4) -> dict:
         components["unet"] = UNet2DConditionModel(
             sample_size=96, in_channels=in_channels, out_channels=4, block_out_channels=(32, 64), layers_per_block=1,
             down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
-            up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), cross_attention_dim=32, attention_head_dim=(2, 4),
+            up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), cross_attention_dim=64, attention_head_dim=(2, 4),
             use_linear_projection=True)  # sample_size 96 latent px = 768 image px, SD 2.x's default size
-        config = _text_config(tokenizer)
+        config = _text_config(tokenizer, hidden=64)
         components["text_encoder"] = CLIPTextModel(CLIPTextConfig(**{**config.to_dict(), "hidden_act": "gelu"}))
     components["scheduler"] = DDIMScheduler(**SD2_SCHEDULER)
     return components

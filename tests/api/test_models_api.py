@@ -20,6 +20,14 @@ TINY_IDS = {
     "tiny-sdxl": ("checkpoint", "sdxl", "diffusers"),
     "tiny-sd1.safetensors": ("checkpoint", "sd1", "safetensors"),
     "tiny-sdxl.safetensors": ("checkpoint", "sdxl", "safetensors"),
+    # issue 11: one tiny build per family, and dedicated (9-channel) inpainting models
+    "tiny-sd2": ("checkpoint", "sd2", "diffusers"),
+    "tiny-sdxl-turbo": ("checkpoint", "sdxl", "diffusers"),
+    "tiny-sd3": ("checkpoint", "sd3", "diffusers"),
+    "tiny-sd3-no-t5": ("checkpoint", "sd3", "diffusers"),
+    "tiny-flux": ("checkpoint", "flux", "diffusers"),
+    "tiny-sd-inpaint": ("checkpoint", "sd1", "diffusers"),
+    "tiny-sdxl-inpaint": ("checkpoint", "sdxl", "diffusers"),
     "vae:tiny-vae": ("vae", "sd1", "diffusers"),
     "vae:tiny-vae.safetensors": ("vae", "unknown", "safetensors"),
     "loras:tiny-lora.safetensors": ("lora", "sd1", "safetensors"),
@@ -79,7 +87,7 @@ def test_list_shows_every_tiny_model_with_type_family_format(client):
 
 def test_list_distributions_filters_sorting_and_pages(client):
     everything = client.get("/api/models", query_string={"page_size": 200}).json
-    assert everything["type_distribution"]["checkpoint"] == 4
+    assert everything["type_distribution"]["checkpoint"] == 11
     assert everything["type_distribution"]["lora"] == 1
     assert sum(everything["status_distribution"].values()) == everything["total_count"] == len(TINY_IDS)
 
@@ -92,7 +100,8 @@ def test_list_distributions_filters_sorting_and_pages(client):
     assert sizes == sorted(sizes, reverse=True)
 
     page2 = client.get("/api/models", query_string={"page_size": 3, "page": 2}).json
-    assert (page2["page"], page2["page_size"], page2["total_pages"], len(page2["models"])) == (2, 3, 4, 3)
+    assert (page2["page"], page2["page_size"], page2["total_pages"], len(page2["models"])) == (
+        2, 3, -(-len(TINY_IDS) // 3), 3)
     page1 = client.get("/api/models", query_string={"page_size": 3, "page": 1}).json
     assert not {m["id"] for m in page1["models"]} & {m["id"] for m in page2["models"]}
 
