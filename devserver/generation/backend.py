@@ -328,6 +328,17 @@ def _validate_mask(request: GenerationRequest) -> None:
     inpaint.check_not_empty(request.mask_image)
 
 
+def check_request(model: ModelRef, request: GenerationRequest) -> None:
+    """Every check :meth:`DiffusersBackend.generate` makes before loading anything (pure: no torch), so that a
+    request can be refused before it is queued.
+
+    Raises:
+        RequestValidationError (422) and its kinds, as :meth:`DiffusersBackend.generate`.
+    """
+    _validate(request)
+    _check_for_model(model, request)
+
+
 def generation_mode(request: GenerationRequest) -> PipelineKind:
     """Which pipeline a request needs: ``"inpaint"`` with an input image and a mask, ``"img2img"`` with an input
     image only, else ``"txt2img"``."""

@@ -55,6 +55,7 @@ from devserver.contracts.schema_files import InterceptionConfig, OutputConfig, P
 from devserver.errors import ApiError, Detached, OutputConfigUnavailableError, RequestValidationError
 from devserver.generation.backend import (
     MIN_SIDE_PX,
+    check_request,
     DiffusersBackend,
     GenerationRequest,
     GenerationResult,
@@ -556,7 +557,7 @@ class Orchestrator:
                 f"got {steps}",
                 details={"field": "parameters.steps", "value": steps, "min": 1, "max": output_config.max_steps})
         self._check_images(output_config, p, init_image, mask)
-        return GenerationRequest(
+        request = GenerationRequest(
             prompt="",  # filled in by stage 3
             negative_prompt=p.negative_prompt if p.negative_prompt is not None else defaults.negative_prompt,
             width=width, height=height, steps=steps, cfg=p.cfg if p.cfg is not None else defaults.cfg,
@@ -565,6 +566,8 @@ class Orchestrator:
             init_image=init_image, strength=p.strength if p.strength is not None else defaults.strength,
             mask_image=mask, padding_mask_crop=p.padding_mask_crop,
             mask_blur=p.mask_blur if p.mask_blur is not None else inpaint.DEFAULT_MASK_BLUR_PX)
+        check_request(model_ref(output_config), request)  # everything stage 4 would refuse, before queueing
+        return request
 
     @staticmethod
     def _check_images(output_config: OutputConfig, p: GenerationParameters, init_image: Image.Image | None,
