@@ -15,9 +15,19 @@ import { optimizePrompt, runStage2, submitExecute } from '@/api/pipeline'
 import { cancelRun, followRun, getRun, getRunDetail } from '@/api/runs'
 import { countPromptTokens, getConfig } from '@/api/schema'
 import type { Language, RunDetail, UploadResponse } from '@/api/types'
-import { blockedProblem, errorProblem, problemField, type ProgressView, type StageNumber } from '@/composables/flow'
+import {
+  blockedProblem,
+  errorOf,
+  errorProblem,
+  problemField,
+  type ErrorProblem,
+  type ProgressView,
+  type StageNumber,
+} from '@/composables/flow'
+import { maskPng } from '@/composables/maskDrawing'
 import { useGenerationSettings, type GenerationSettings } from '@/composables/useGenerationSettings'
 import { useImageUpload } from '@/composables/useImageUpload'
+import { useMaskPainter, type MaskOp } from '@/composables/useMaskPainter'
 import { usePipelineFlow, type FlowInputs } from '@/composables/usePipelineFlow'
 import { useRulesPicker } from '@/composables/useRulesPicker'
 import { createRunMemory, useRun } from '@/composables/useRun'
@@ -65,6 +75,8 @@ export interface StudioDraft {
   interception: string
   optimized: string
   image: { upload: UploadResponse; fileName: string } | null
+  /** Image mode: what was painted over the photo (inpainting), when it is small enough to keep. */
+  mask?: MaskOp[]
 }
 
 /** A mode's stored state: its last run and the draft (`sentAs`: the run the draft was sent as, unchanged since). */
@@ -105,6 +117,20 @@ function createStudio(mode: StudioMode) {
     computed(() => catalog.health.data.value?.limits ?? null),
   )
 
+  /** Image mode: the area painted over the photo (inpainting); a new photo starts without one. */
+  const mask = useMaskPainter(
+    computed(() => upload.image.value?.resized_size ?? null),
+    uploadImage,
+    maskPng,
+  )
+  watch(
+    () => upload.image.value?.image_id ?? null,
+    () => mask.reset(),
+    { flush: 'sync' },
+  )
+  /** Why the mask could not be sent (shown in the upload card). */
+  const maskProblem = shallowRef<ErrorProblem | null>(null)
+
   // The server's default model once the list is there (unless a restored run chose one).
   watch(
     () => catalog.models.data.value,
@@ -117,6 +143,12 @@ function createStudio(mode: StudioMode) {
   )
 
   const generationMode = mode === 'text' ? 'txt2img' : 'img2img'
+  /** What the model must be able to do: txt2img, img2img, or inpaint when an area is painted over. */
+  const modelMode = computed<'txt2img' | 'img2img' | 'inpaint'>(() =>
+    mode === 'text' ? 'txt2img' : mask.painted.value ? 'inpaint' : 'img2img',
+  )
+  /** The chosen model can do `modelMode` (dedicated inpainting models only inpaint). */
+  const modelFits = computed(() => selectedModel.value?.modes?.[modelMode.value]?.available !== false)
   const pickedPipeline = computed(() => rulesPicker.picked.value?.pipeline ?? null)
   /** The config id sent: in image mode the learner's own rules go with the generic image config. */
   const schema = computed(() =>
@@ -130,6 +162,8 @@ function createStudio(mode: StudioMode) {
     outputConfig: modelId.value,
     parameters: generation.parameters(generationMode),
     inputImage: mode === 'image' ? (upload.image.value?.image_id ?? null) : null,
+    maskImage: mode === 'image' ? mask.imageId.value : null,
+    maskKey: mode === 'image' ? mask.key.value : '',
     skipsStage2: mode === 'image' || pickedPipeline.value === 'direct',
   }))
 
@@ -150,6 +184,7 @@ function createStudio(mode: StudioMode) {
       !flow.busy.value &&
       !rulesPicker.loading.value &&
       modelId.value !== null &&
+      modelFits.value &&
       (mode === 'image' ? upload.image.value !== null : idea.value.trim() !== '') &&
       (!needsRules.value || rulesPicker.rules.value.trim() !== ''),
   )
@@ -181,6 +216,7 @@ function createStudio(mode: StudioMode) {
       return
     }
     if (!readyToRun.value) return
+    if (!(await sendMask())) return
     showSettingProblems.value = false
     requestFocus({ kind: 'progress' })
     const pending = flow.go(options)
@@ -190,6 +226,19 @@ function createStudio(mode: StudioMode) {
     const field = problemField(flow.problem.value?.problem ?? null)
     if (field?.startsWith('parameters.')) showSettingProblems.value = true
     focusOutcome()
+  }
+
+  /** Image mode: upload what is painted over the photo (once per change) before the run names it. */
+  async function sendMask(): Promise<boolean> {
+    maskProblem.value = null
+    if (mode !== 'image' || !mask.painted.value) return true
+    try {
+      await mask.ensureUploaded()
+      return true
+    } catch (cause) {
+      maskProblem.value = errorOf(cause)
+      return false
+    }
   }
 
   async function step2(): Promise<void> {
@@ -245,6 +294,7 @@ function createStudio(mode: StudioMode) {
       interception: flow.interception.value,
       optimized: flow.optimized.value,
       image: image === null ? null : { upload: image, fileName: upload.fileName.value },
+      mask: mode === 'image' ? mask.forDraft() : [],
     }
   }
 
@@ -305,6 +355,7 @@ function createStudio(mode: StudioMode) {
     flow.interception.value = saved.interception
     flow.optimized.value = saved.optimized
     if (saved.image !== null) upload.adopt(saved.image.upload, saved.image.fileName)
+    if (saved.image !== null && saved.mask && saved.mask.length > 0) mask.restore(saved.mask)
   }
 
   /** Show a finished run in this mode ("Weiterarbeiten", or the last run after a reload). */
@@ -391,6 +442,10 @@ function createStudio(mode: StudioMode) {
     showSettingProblems,
     restoring,
     restored,
+    mask,
+    maskProblem,
+    modelMode,
+    modelFits,
     go,
     step2,
     step3,

@@ -118,6 +118,33 @@ const de = {
     duration: 'ca. {seconds} s pro Bild',
     preparing: 'Das Modell wird vorbereitet – noch etwa {seconds} s. Du kannst schon loslegen.',
     cold: 'Das erste Bild dauert etwas länger (etwa {seconds} s), weil das Modell dann erst geladen wird.',
+    otherModes: 'Modelle für anderes ({count})',
+    modeUnavailable: {
+      txt2img: 'Es kann keine Bilder aus Text allein malen, nur übermalte Bereiche eines Fotos neu malen.',
+      img2img: 'Es kann kein ganzes Foto verwandeln, nur übermalte Bereiche neu malen. Übermale einen Bereich.',
+      inpaint: 'Es kann keine übermalten Bereiche neu malen.',
+    },
+  },
+  mask: {
+    heading: 'Bereich übermalen (freiwillig)',
+    intro:
+      'Male über die Stelle, die sich ändern soll – nur sie wird neu gemalt, der Rest deines Fotos bleibt genau so. Ohne Übermalen wird das ganze Foto verwandelt.',
+    open: 'Bereich übermalen',
+    close: 'Übermalen schließen',
+    tool: 'Werkzeug',
+    brush: 'Pinsel',
+    eraser: 'Radierer',
+    size: 'Pinselgröße: {px} px',
+    sizeValue: '{px} Pixel',
+    undo: 'Rückgängig',
+    clear: 'Alles löschen',
+    rect: 'Rechteck mit der Tastatur',
+    stageLabel: 'Foto zum Übermalen',
+    keys: 'Mit der Tastatur: Enter oder eine Pfeiltaste zeigt ein Rechteck. Pfeiltasten verschieben es, Umschalt + Pfeiltasten ändern seine Größe (mit Alt in großen Schritten), Enter übermalt es, Escape bricht ab. Strg + Z nimmt den letzten Schritt zurück.',
+    nothing: 'Nichts übermalt: Das ganze Foto wird verwandelt.',
+    painted: 'Übermalt: {percent} % des Fotos. Nur dieser Bereich wird neu gemalt.',
+    rectStatus:
+      'Rechteck: {left} % von links, {top} % von oben, {width} % breit, {height} % hoch. Enter übermalt es, Escape bricht ab.',
   },
   picker: {
     legend: 'Perspektive: Regeln übernehmen',
@@ -188,6 +215,7 @@ const de = {
     generate: 'Bild erzeugen',
     needIdea: 'Schreib eine Idee und wähle eine Perspektive oder schreib eigene Regeln, dann geht es los.',
     needImage: 'Lade ein Foto hoch und wähle eine Perspektive oder schreib eigene Regeln, dann geht es los.',
+    modelCannot: 'Das gewählte Modell kann das nicht: {why} Wähle in Stufe 3 ein anderes Modell.',
   },
   text: {
     title: 'Text-Transformation',
@@ -391,6 +419,8 @@ const de = {
       forbidden: 'Das ist hier nicht erlaubt. Frag deine Lehrkraft.',
       admin_token_required: 'Dafür braucht es das Admin-Token der Lehrkraft.',
       admin_only_from_this_machine: 'Das geht nur direkt am Server-Computer oder mit dem Admin-Token.',
+      mask_empty: 'Auf deiner Maske ist nichts übermalt. Male über die Stelle, die sich ändern soll.',
+      mode_unsupported: 'Dieses Modell kann das nicht. Wähle bitte ein anderes Modell.',
     },
     /** Errors whose `details` give more to say. */
     errorWith: {
@@ -422,6 +452,9 @@ const de = {
       negative_prompt: 'Negativer Prompt',
       seed: 'Seed',
       file: 'Datei',
+      mask_image: 'Übermalter Bereich',
+      mask_blur: 'Weicher Rand',
+      padding_mask_crop: 'Rand um den Bereich',
     },
   },
   models: {

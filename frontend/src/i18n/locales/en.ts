@@ -117,6 +117,33 @@ const en: typeof de = {
     duration: 'about {seconds} s per image',
     preparing: 'The model is being prepared – about {seconds} s to go. You can start already.',
     cold: 'The first image takes a little longer (about {seconds} s) because the model is loaded then.',
+    otherModes: 'Models for other things ({count})',
+    modeUnavailable: {
+      txt2img: 'It cannot paint pictures from text alone, only repaint painted-over areas of a photo.',
+      img2img: 'It cannot transform a whole photo, only repaint painted-over areas. Paint over an area.',
+      inpaint: 'It cannot repaint painted-over areas.',
+    },
+  },
+  mask: {
+    heading: 'Paint over an area (optional)',
+    intro:
+      'Paint over the spot that should change – only it is repainted, the rest of your photo stays exactly as it is. Without painting, the whole photo is transformed.',
+    open: 'Paint over an area',
+    close: 'Close painting',
+    tool: 'Tool',
+    brush: 'Brush',
+    eraser: 'Eraser',
+    size: 'Brush size: {px} px',
+    sizeValue: '{px} pixels',
+    undo: 'Undo',
+    clear: 'Clear all',
+    rect: 'Rectangle with the keyboard',
+    stageLabel: 'Photo to paint over',
+    keys: 'With the keyboard: Enter or an arrow key shows a rectangle. Arrow keys move it, Shift + arrow keys change its size (with Alt in big steps), Enter paints it, Escape cancels. Ctrl + Z takes back the last step.',
+    nothing: 'Nothing painted over: the whole photo will be transformed.',
+    painted: 'Painted over: {percent} % of the photo. Only this area will be repainted.',
+    rectStatus:
+      'Rectangle: {left} % from the left, {top} % from the top, {width} % wide, {height} % high. Enter paints it, Escape cancels.',
   },
   picker: {
     legend: 'Perspective: take its rules',
@@ -187,6 +214,7 @@ const en: typeof de = {
     generate: 'Generate image',
     needIdea: 'Write an idea and pick a perspective or write your own rules to begin.',
     needImage: 'Upload a photo and pick a perspective or write your own rules to begin.',
+    modelCannot: 'The chosen model cannot do that: {why} Choose another model in stage 3.',
   },
   text: {
     title: 'Text transformation',
@@ -383,6 +411,8 @@ const en: typeof de = {
       forbidden: 'That is not allowed here. Ask your teacher.',
       admin_token_required: 'This needs the teacher’s admin token.',
       admin_only_from_this_machine: 'This works only on the server computer itself or with the admin token.',
+      mask_empty: 'Nothing is painted over on your mask. Paint over the spot that should change.',
+      mode_unsupported: 'This model cannot do that. Please choose another model.',
     },
     errorWith: {
       validation_error: 'The input “{field}” is not right. Check it and try again.',
@@ -412,6 +442,9 @@ const en: typeof de = {
       negative_prompt: 'Negative prompt',
       seed: 'Seed',
       file: 'File',
+      mask_image: 'Painted-over area',
+      mask_blur: 'Soft edge',
+      padding_mask_crop: 'Margin around the area',
     },
   },
   models: {
