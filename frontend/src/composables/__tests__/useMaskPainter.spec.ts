@@ -51,11 +51,29 @@ describe('useMaskPainter', () => {
     mask.brushSize.value = 12
     mask.begin([10, 20])
     mask.extend([30, 40])
-    expect(mask.current.value).toEqual({ kind: 'stroke', tool: 'erase', size: 12, points: [[10, 20], [30, 40]] })
+    expect(mask.current.value).toEqual({
+      kind: 'stroke',
+      tool: 'erase',
+      size: 12,
+      points: [
+        [10, 20],
+        [30, 40],
+      ],
+    })
     expect(mask.ops.value).toEqual([])
     mask.end()
     expect(mask.current.value).toBeNull()
-    expect(mask.ops.value).toEqual([{ kind: 'stroke', tool: 'erase', size: 12, points: [[10, 20], [30, 40]] }])
+    expect(mask.ops.value).toEqual([
+      {
+        kind: 'stroke',
+        tool: 'erase',
+        size: 12,
+        points: [
+          [10, 20],
+          [30, 40],
+        ],
+      },
+    ])
     expect(mask.canUndo.value).toBe(true)
   })
 
