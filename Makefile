@@ -38,6 +38,7 @@ bench: setup frontend chromium redis
 	$(PY) -m bench.bench_models
 	$(PY) -m bench.bench_celery
 	$(PY) -m bench.bench_studio
+	$(PY) -m bench.bench_inpaint
 
 setup: $(VENV)/.installed
 

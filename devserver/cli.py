@@ -149,7 +149,8 @@ def _run_once(args: argparse.Namespace, settings, services) -> int:  # type: ign
 
 def cmd_models_build_tiny(args: argparse.Namespace) -> int:
     """Build the tiny random-weight Stable Diffusion into <models>/tiny-sd and, with --all, the tiny SDXL, SD 1.x
-    single file, VAE, LoRA, ControlNet and upscaler the model registry recognises (devserver.generation.tiny_models)."""
+    single file, VAE, LoRA, ControlNet and upscaler the model registry recognises, and one tiny model per family
+    (SD 2.x, SDXL-Turbo, SD 3 with and without T5, Flux, 9-channel inpainting: devserver.generation.tiny_models)."""
     from devserver.generation.tiny import build_tiny_sd, ensure_tiny_sd
 
     settings = _settings(args)
