@@ -34,8 +34,9 @@ STREAM_SCHEMA = {
                    "(JobApiFailed); heartbeats are comments.",
     "properties": {
         "id": {"type": "string", "pattern": "^[0-9]+$", "description": "Event id, for Last-Event-ID."},
-        "event": {"type": "string", "enum": ["complete", "blocked", "error", "canceled"],
-                  "description": "Only on the terminal event."},
+        "event": {"type": "string", "enum": ["message", "complete", "blocked", "error", "canceled"],
+                  "description": "Named only on the terminal event; the Step lines have no event field, which "
+                                 "EventSource calls 'message'."},
         "data": {"type": "string", "description": "`Step k/N`, or the terminal event's JSON."},
         "retry": {"type": "integer", "description": "Reconnection delay in milliseconds."},
     },

@@ -285,3 +285,13 @@ def test_the_job_api_is_in_the_openapi_document(client):
     stream_op = spec["paths"]["/v1/jobs/{job_id}/stream"]["get"]
     assert "text/event-stream" in stream_op["responses"]["200"]["content"]
     assert stream_op["parameters"][0]["schema"]["pattern"].startswith("^[0-9a-f]{8}")
+
+
+def test_a_stream_resumed_beyond_the_last_event_ends_with_the_job(live):
+    """A Last-Event-ID past every event (a confused client) must not keep the stream open after the job ended."""
+    held = live.hold()
+    accepted = requests.post(live.url + "/v1/jobs", json=op(steps=2), timeout=WAIT_S).json()
+    with requests.get(live.url + accepted["stream_url"], headers={"Last-Event-ID": "999999999"}, stream=True,
+                      timeout=WAIT_S) as res:
+        assert live.cancel(held).status_code == 202  # the job runs now, and ends
+        assert parse_sse(res.text) == [], "nothing after event 999999999, and the stream closed at the job's end"
