@@ -121,6 +121,13 @@ def test_paint_with_the_mouse_and_only_that_area_changes(studio: Studio) -> None
     # the result is shown, the painted mask stays for the next image
     expect(studio.output_image()).to_be_visible()
     expect(mask_status(page)).to_contain_text("Übermalt:")
+    painted = mask_status(page).text_content()
+
+    # a reload brings back the run, its photo and the painted mask; nothing is out of date
+    page.reload()
+    expect(studio.output_image()).to_have_attribute("src", re.compile(f"^/api/media/image/{run['run_id']}/"))
+    expect(mask_status(page)).to_have_text(painted or "")
+    expect(page.locator("[data-stage='4']")).to_have_attribute("data-status", "done")
 
 
 def test_keyboard_users_place_and_resize_a_rectangle(studio: Studio) -> None:

@@ -87,8 +87,9 @@ export function useMaskPainter(
   const imageId = computed(() =>
     painted.value && uploaded.value?.version === version.value ? uploaded.value.imageId : null,
   )
-  /** What the run's image depends on of the mask ('' when nothing is painted): a changed mask makes it stale. */
-  const key = computed(() => (painted.value ? `mask-${version.value}` : ''))
+  /** What the run's image depends on of the mask ('' when nothing was painted): a changed mask makes it stale.
+   * (From the operations, not the measured coverage, so that a restored mask counts before it is drawn.) */
+  const key = computed(() => (ops.value.length > 0 ? `mask-${version.value}` : ''))
 
   function change(next: MaskOp[]): void {
     history.push(ops.value)

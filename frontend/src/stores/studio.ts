@@ -332,6 +332,8 @@ function createStudio(mode: StudioMode) {
 
   /** Set the inputs as a run had them (its folder's record). */
   async function applyRun(detail: RunDetail): Promise<void> {
+    // the painted mask this browser sent with the run (kept in the draft saved when it was queued)
+    const sentMask = stored.sentAs === detail.run_id && detail.mask_image_url ? stored.draft?.mask : undefined
     if (detail.idea !== null) idea.value = detail.idea
     await rulesPicker.restore(detail.config, detail.rules, detail.rules_source)
     if (detail.output_config !== null) modelId.value = detail.output_config
@@ -342,6 +344,7 @@ function createStudio(mode: StudioMode) {
       // the upload itself may have expired: the run's own copy is uploaded again (checked like any upload)
       await catalog.health.loaded()
       await upload.select(await fetchImageFile(detail.input_image_url, 'foto.png'))
+      if (sentMask && sentMask.length > 0) mask.restore(sentMask)
     }
   }
 

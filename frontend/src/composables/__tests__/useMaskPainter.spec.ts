@@ -143,13 +143,13 @@ describe('useMaskPainter', () => {
     expect(upload).toHaveBeenCalledTimes(2)
   })
 
-  it('is empty once everything painted is erased: no mask, no key', async () => {
+  it('is empty once everything painted is erased: no mask is sent', async () => {
     const { mask, upload } = painter()
     paint(mask, [0, 0], [100, 100])
     mask.tool.value = 'erase'
     paint(mask, [0, 0], [100, 100], 0)
     expect(mask.painted.value).toBe(false)
-    expect(mask.key.value).toBe('')
+    expect(mask.imageId.value).toBeNull()
     expect(await mask.ensureUploaded()).toBeNull()
     expect(upload).not.toHaveBeenCalled()
   })
