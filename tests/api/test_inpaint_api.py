@@ -206,3 +206,19 @@ def test_flow_matching_model_refuses_a_scheduler_over_http(client):
     res = client.post("/api/schema/pipeline/generation", json={
         "prompt": "a kite", "output_config": "tiny_sd3", "parameters": {**SMALL, "scheduler": "DDIM"}})
     assert res.status_code == 422 and res.get_json()["error"]["details"]["field"] == "scheduler"
+
+
+def test_sd3_saved_without_t5_loads_by_the_admin_and_serves_the_learner(client, generation_backend):
+    """The model page's load and a learner's image share one cache entry, also for a folder saved without T5
+    (it needs text_encoder_3=None, tokenizer_3=None to load)."""
+    loaded = client.post("/api/models/tiny-sd3-no-t5/load", json={"configuration": {"precision": "float32"}})
+    assert loaded.status_code == 200, loaded.json
+    count = generation_backend.load_count()
+
+    res = client.post("/api/schema/pipeline/generation", json={
+        "prompt": "a lighthouse", "output_config": "tiny_sd3_no_t5", "parameters": {"width": 64, "height": 64,
+                                                                                   "steps": 2}})
+
+    assert res.status_code == 200, res.get_json()
+    assert generation_backend.load_count() == count, "the admin-loaded pipeline served the learner"
+    assert client.post("/api/models/tiny-sd3-no-t5/unload").status_code == 200

@@ -207,7 +207,8 @@ def test_a_body_over_two_images_is_refused_by_size(make_app):
 
 
 def test_model_by_output_config_registry_id_or_alias(client):
-    for name, output_config in (("tiny_sdxl", "tiny_sdxl"), ("tiny-sdxl", "tiny_sdxl"), ("tiny-sd2", "tiny_sd2")):
+    for name, output_config in (("tiny_sd2", "tiny_sd2"), ("tiny-sd2", "tiny_sd2"),
+                                ("tiny-sdxl-turbo", "tiny_sdxl_turbo")):
         accepted = submit(client, op(model=name, steps=2))
         result = json.loads(steps_and_final(stream(client, accepted))[1]["data"])
         assert result["model"] == output_config, name
