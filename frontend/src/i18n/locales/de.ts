@@ -248,6 +248,7 @@ const de = {
     stage2Intro: 'Im Bildmodus gehen die Regeln direkt weiter zu Stufe 3.',
     stage3Intro: 'Deine Regeln werden für das gewählte Modell zu einem Prompt aufbereitet.',
     stage4Intro: 'Das Modell verwandelt dein Foto nach den Regeln.',
+    stage4IntroMask: 'Das Modell malt den übermalten Bereich deines Fotos nach den Regeln neu, der Rest bleibt.',
     hint1: 'Ändere deine Regeln oder deine Notiz und versuch es noch einmal.',
     hint3: 'Ändere deine Regeln oder den Prompt und versuch es noch einmal.',
   },

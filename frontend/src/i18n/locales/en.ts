@@ -246,6 +246,7 @@ const en: typeof de = {
     stage2Intro: 'In image mode the rules go straight on to stage 3.',
     stage3Intro: 'Your rules are turned into a prompt for the chosen model.',
     stage4Intro: 'The model transforms your photo following the rules.',
+    stage4IntroMask: 'The model repaints the painted-over area of your photo following the rules; the rest stays.',
     hint1: 'Change your rules or your note and try again.',
     hint3: 'Change your rules or the prompt and try again.',
   },
