@@ -296,3 +296,16 @@ def test_a_stream_resumed_beyond_the_last_event_ends_with_the_job(live):
                       timeout=WAIT_S) as res:
         assert live.cancel(held).status_code == 202  # the job runs now, and ends
         assert parse_sse(res.text) == [], "nothing after event 999999999, and the stream closed at the job's end"
+
+
+def test_a_waiting_job_shows_in_the_queue_and_the_teacher_view(live):
+    held = live.hold()
+    accepted = requests.post(live.url + "/v1/jobs", json=op("SDImg2Img", prompt="a rusty robot"), timeout=WAIT_S).json()
+    try:
+        jobs = live.get("/api/teacher/queue").json()["jobs"]
+        waiting = next(job for job in jobs if job["run_id"] == accepted["job_id"])
+        assert (waiting["kind"], waiting["status"], waiting["text"], waiting["image_mode"]) == (
+            "sd_job", "queued", "a rusty robot", True)
+    finally:
+        live.cancel(accepted["job_id"])
+        live.cancel(held)
