@@ -131,7 +131,10 @@ def test_paint_with_the_mouse_and_only_that_area_changes(studio: Studio) -> None
 
 
 def test_keyboard_users_place_and_resize_a_rectangle(studio: Studio) -> None:
+    from tests.e2e.test_accessibility import axe_violations
+
     page = open_painter(studio)
+    assert axe_violations(page) == [], "the open painter has no serious or critical accessibility problems"
     rect_button = page.get_by_role("button", name="Rechteck mit der Tastatur")
     rect_button.focus()
     page.keyboard.press("Enter")
@@ -144,6 +147,7 @@ def test_keyboard_users_place_and_resize_a_rectangle(studio: Studio) -> None:
         page.keyboard.press(key)
     # steps of 2 % of the longer side (6.4 px), Alt: 10 % (32 px)
     expect(mask_status(page)).to_contain_text("Rechteck: 28 % von links, 30 % von oben, 33 % breit, 38 % hoch.")
+    assert axe_violations(page) == []
     page.keyboard.press("Enter")
     expect(mask_status(page)).to_have_text("Übermalt: 12 % des Fotos. Nur dieser Bereich wird neu gemalt.")
     expect(stage).to_be_focused()
