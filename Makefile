@@ -39,6 +39,7 @@ bench: setup frontend chromium redis
 	$(PY) -m bench.bench_celery
 	$(PY) -m bench.bench_studio
 	$(PY) -m bench.bench_enhanced
+	$(PY) -m bench.bench_inpaint
 
 setup: $(VENV)/.installed
 

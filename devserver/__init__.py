@@ -49,7 +49,8 @@ def create_app(settings: Settings | None = None, *, start_queue: bool = True, **
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["devserver"] = services = build_services(settings, **service_overrides)
     app.config["SOCK_SERVER_OPTIONS"] = ws.server_options(settings)
-    CORS(app, resources={r"/api/*": {"origins": settings.cors_origins}})
+    CORS(app, resources={r"/api/*": {"origins": settings.cors_origins},
+                         r"/v1/*": {"origins": settings.cors_origins}})  # the seed-002 job API
     register_error_handlers(app)
     register_security(app, settings.cors_origins)
     for blueprint in (health.bp, media.bp, schema.bp, runs.bp, queue.bp, ws.bp, models.bp, teacher.bp, openapi.bp):
@@ -59,6 +60,9 @@ def create_app(settings: Settings | None = None, *, start_queue: bool = True, **
 
     app.register_blueprint(examples.bp)
     app.register_blueprint(worker.bp)  # issue 10: the worker protocol over HTTP
+    from devserver.api import v1_jobs
+
+    app.register_blueprint(v1_jobs.bp)
     register_spa(app, settings.frontend_dist)
     if start_queue:
         services.queue.start()

@@ -115,14 +115,17 @@ def _run_once(args: argparse.Namespace, settings, services) -> int:  # type: ign
     from devserver.contracts.api import BlockedResponse, ExecuteRequest
     from devserver.errors import ApiError
 
-    image_id = None
+    image_id = mask_id = None
     try:
         if args.image:
             with open(args.image, "rb") as fh:
                 image_id = services.uploads.save(fh, os.path.basename(args.image)).image_id
+        if getattr(args, "mask", None):
+            with open(args.mask, "rb") as fh:
+                mask_id = services.uploads.save(fh, os.path.basename(args.mask)).image_id
         config = args.config or ("image_transformation" if args.image else "bauhaus")
         body = {"schema": config, "input_text": args.idea, "language": args.language, "seed": args.seed,
-                "output_config": args.output_config, "input_image": image_id}
+                "output_config": args.output_config, "input_image": image_id, "mask_image": mask_id}
         if args.rules is not None:
             body["context_prompt"] = args.rules
         result = services.queue.call("execute", ExecuteRequest.model_validate(body))
@@ -150,7 +153,8 @@ def _run_once(args: argparse.Namespace, settings, services) -> int:  # type: ign
 
 def cmd_models_build_tiny(args: argparse.Namespace) -> int:
     """Build the tiny random-weight Stable Diffusion into <models>/tiny-sd and, with --all, the tiny SDXL, SD 1.x
-    single file, VAE, LoRA, ControlNet and upscaler the model registry recognises (devserver.generation.tiny_models)."""
+    single file, VAE, LoRA, ControlNet and upscaler the model registry recognises, and one tiny model per family
+    (SD 2.x, SDXL-Turbo, SD 3 with and without T5, Flux, 9-channel inpainting: devserver.generation.tiny_models)."""
     from devserver.generation.tiny import build_tiny_sd, ensure_tiny_sd
 
     settings = _settings(args)
@@ -289,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--config", help="interception config id (default bauhaus; image_transformation with --image)")
     run.add_argument("--rules", help="your own rules (HOW), replacing the config's")
     run.add_argument("--image", help="input image (png/jpeg/webp): img2img")
+    run.add_argument("--mask", help="with --image: a mask (white = repaint, black = keep): inpainting")
     run.add_argument("--seed", type=int, help="seed (default: random)")
     run.add_argument("--output-config", help="output config id (default tiny_sd)")
     run.add_argument("--language", choices=["de", "en"], default="en", help="language of the texts")

@@ -327,7 +327,9 @@ def register_error_handlers(app: Any) -> None:
         message = exc.name if status == 400 else (exc.description or exc.name)  # werkzeug 400s may echo input
         details: dict[str, Any] = {}
         if status == 413:
-            limit = app.config.get("MAX_CONTENT_LENGTH")
+            from flask import has_request_context, request
+
+            limit = request.max_content_length if has_request_context() else app.config.get("MAX_CONTENT_LENGTH")
             code = "upload_too_large"
             message = f"The request body is larger than the limit of {limit} bytes."
             details = {"limit_bytes": limit}

@@ -15,6 +15,7 @@ from devserver.generation.backend import DiffusersBackend
 from devserver.jobs.backends import QueueBackend
 from devserver.generation.tokens import PromptTokenCounter
 from devserver.jobs.events import EventBus
+from devserver.jobs.job_api import job_api_handlers
 from devserver.jobs.kinds import build_handlers
 from devserver.jobs.limits import QueueCap
 from devserver.jobs.queue import JobQueue
@@ -104,6 +105,8 @@ def build_services(settings: Settings, *, generation_backend: DiffusersBackend |
                           uploads=uploads, previews_dir=settings.exports_dir / "model_previews")
     # benchmark/optimize/load run as jobs, FIFO with learners' runs
     queue.handlers.update(model_job_handlers(models))
+    # the seed-002 job API (POST /v1/jobs): same queue, same stages
+    queue.handlers.update(job_api_handlers(orchestrator, models))
     orchestrator.usage_listener = models.record_usage
     # issue 10: add-on names (refiner, VAE, LoRAs, ControlNets, upscalers) resolve through the model registry
     local.catalog = orchestrator.catalog = models

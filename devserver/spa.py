@@ -16,10 +16,10 @@ ASSET_MAX_AGE_S = 365 * 24 * 3600
 
 
 class NonApiPathConverter(PathConverter):
-    """A ``path`` that never starts with ``api/``: /api URLs stay with the API's own routes, so an unknown
-    one is a JSON 404 and a wrong method a JSON 405, never the SPA."""
+    """A ``path`` that never starts with ``api/`` or ``v1/``: /api and /v1 URLs stay with the API's own routes, so
+    an unknown one is a JSON 404 and a wrong method a JSON 405, never the SPA."""
 
-    regex = r"(?!api(?:/|$))[^/].*?"
+    regex = r"(?!(?:api|v1)(?:/|$))[^/].*?"
 
 
 def register_spa(app: Flask, dist: Path) -> None:

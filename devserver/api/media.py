@@ -109,3 +109,11 @@ def upscale():  # type: ignore[no-untyped-def]
     if req.async_:
         return respond(queue.submit("upscale", req, client=request.remote_addr), 202)
     return respond(queue.call("upscale", req, client=request.remote_addr))
+
+
+@bp.get("/mask/<run_id>")
+@documented(responses={200: None}, media={200: "image/png"})
+def get_mask_image(run_id: str):  # type: ignore[no-untyped-def]
+    """The run's own copy of its inpainting mask (white = repainted), kept after the upload itself expired."""
+    path = runs.input_image_path(get_services().recorder.open(run_id), "input_mask")
+    return send_file(path, mimetype="image/png", max_age=3600)

@@ -47,6 +47,7 @@ from devserver import __version__
 from devserver.contracts.api import UUID4_PATTERN, ErrorResponse
 from devserver.contracts.http_params import MODEL_ID_SEGMENT, MODEL_ROUTE_WORDS
 from devserver.contracts.models import MODEL_NAME_MAX_CHARS
+from devserver.contracts.schema_files import ID_PATTERN
 from devserver.errors import NotFoundError
 
 OPENAPI_PATH = "/api/openapi.json"
@@ -62,8 +63,11 @@ PATH_PARAMETERS = {
     "image_id": {"type": "string", "pattern": UUID4_PATTERN, "description": "An upload's id (UUID4)."},
     "config_id": {"type": "string", "description": "An interception config id, e.g. bauhaus."},
     "index": {"type": "integer", "minimum": 0, "description": "0-based index of the image within its run."},
+    "output_config_id": {"type": "string", "pattern": ID_PATTERN,
+                         "description": "An output config id (GET /api/schema/output-configs), e.g. tiny_sd."},
     "job_id": {"type": "string", "pattern": UUID4_PATTERN,
-               "description": "A model job's id (UUID4, the job_id of a 202 answer; a run_id of the shared queue)."},
+               "description": "A job's id (UUID4): a job of POST /v1/jobs, or a model job (the job_id of a 202 "
+                               "answer; a run_id of the shared queue)."},
     "model_id": {"type": "string", "minLength": 1, "maxLength": MODEL_NAME_MAX_CHARS,
                  "pattern": f"^{MODEL_ID_SEGMENT}$",
                  "description": "A registry model id (GET /api/models lists them, e.g. tiny-sd or "
@@ -165,11 +169,12 @@ def is_documented(view: Callable) -> bool:
 
 
 def undocumented_routes(app: Flask) -> list[str]:
-    """``"METHOD /api/path"`` of every ``/api`` route of `app` that is not annotated with :func:`documented`
-    (WebSocket routes excepted: OpenAPI cannot describe them; the document's description points to them)."""
+    """``"METHOD /api/path"`` of every ``/api`` (and ``/v1``, the seed-002 job API) route of `app` that is not
+    annotated with :func:`documented` (WebSocket routes excepted: OpenAPI cannot describe them; the document's
+    description points to them)."""
     missing = []
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/api") or getattr(rule, "websocket", False):
+        if not rule.rule.startswith(("/api", "/v1")) or getattr(rule, "websocket", False):
             continue
         if not is_documented(app.view_functions[rule.endpoint]):
             missing += [f"{method} {rule.rule}" for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})]

@@ -108,11 +108,12 @@ def _last_event_id() -> int:
     Raises:
         BadRequestError (400): not a non-negative integer of at most 18 digits (SQLite's integers are 64-bit).
     """
-    raw = request.headers.get("Last-Event-ID") or request.args.get("last_event_id") or "0"
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= MAX_EVENT_ID_DIGITS):
-        raise BadRequestError(f"Last-Event-ID must be a non-negative integer event id, got {raw[:40]!r}",
-                              details={"field": "Last-Event-ID"})
-    return int(raw)
+    header, query = request.headers.get("Last-Event-ID") or None, request.args.get("last_event_id") or None
+    for field, value in (("Last-Event-ID", header), ("last_event_id", query)):  # both checked, even when both sent
+        if value is not None and not (value.isascii() and value.isdigit() and len(value) <= MAX_EVENT_ID_DIGITS):
+            raise BadRequestError(f"{field} must be a non-negative integer event id, got {value[:40]!r}",
+                                  details={"field": field})
+    return int(header or query or "0")
 
 
 def _sse(stream: RunStream) -> Iterator[str]:

@@ -29,8 +29,8 @@ from devserver.classroom.prompts import prompt_tokens_response
 from devserver.contracts.classroom import PromptTokensRequest, PromptTokensResponse
 from devserver.contracts.generation import AddonsResponse
 from devserver.contracts.jobs import QueuedResponse
+from devserver.pipeline.orchestrator import model_ref, output_modes
 from devserver.pipeline.upscaling import compatible_addons
-from devserver.pipeline.orchestrator import model_ref
 from devserver.services import get_services
 
 bp = Blueprint("schema", __name__, url_prefix="/api/schema")
@@ -73,7 +73,7 @@ def list_output_configs():  # type: ignore[no-untyped-def]
             id=oc.id, media_type=oc.media_type, name=oc.name.model_dump(), description=oc.description.model_dump(),
             defaults=oc.defaults.model_dump(), max_side_px=oc.max_side_px, max_steps=oc.max_steps,
             available=available, reason=None if available else reason,
-            estimated_duration_s=oc.estimated_duration_s))
+            estimated_duration_s=oc.estimated_duration_s, family=oc.model.family, modes=output_modes(oc)))
     return respond(OutputConfigListResponse(status="success", default=services.settings.default_output_config,
                                             output_configs=items))
 

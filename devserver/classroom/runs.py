@@ -47,6 +47,11 @@ def input_image_url(run_id: str) -> str:
     return f"/api/media/input/{run_id}"
 
 
+def mask_image_url(run_id: str) -> str:
+    """Relative URL of a run's own copy of its inpainting mask."""
+    return f"/api/media/mask/{run_id}"
+
+
 class _Folder:
     """Reading helpers for one run folder (metadata.json read once)."""
 
@@ -102,12 +107,14 @@ def _summary_fields(folder: _Folder) -> dict[str, Any]:
     config_used = folder.json("config_used")
     media = folder.media()
     image_mode = folder.has("input_image")
+    inpainting = folder.has("input_mask")
     blocked = meta.get("blocked")
     return {
         "run_id": run_id,
         "created_at": meta["created_at"],
         "status": meta.get("status", "in_progress"),
-        "mode": "img2img" if image_mode else ("txt2img" if media or folder.has("generation_prompt") else None),
+        "mode": ("inpaint" if inpainting else "img2img") if image_mode else (
+            "txt2img" if media or folder.has("generation_prompt") else None),
         "config": meta.get("config"),
         "config_name": config_used.get("name") if isinstance(config_used, dict) else None,
         "rules_source": config_used.get("rules_source") if isinstance(config_used, dict) else None,
@@ -119,6 +126,7 @@ def _summary_fields(folder: _Folder) -> dict[str, Any]:
         "media": media,
         "thumbnail_url": thumbnail_url(run_id, media[-1].index) if media else None,
         "input_image_url": input_image_url(run_id) if image_mode else None,
+        "mask_image_url": mask_image_url(run_id) if inpainting else None,
         "blocked": RunBlock.model_validate(blocked) if isinstance(blocked, dict) else None,
     }
 
@@ -135,6 +143,7 @@ def detail(run: Run) -> RunDetail:
         "optimized_prompt": folder.text("optimized_prompt"),
         "parameters": meta.get("parameters") or {},
         "input_image": meta.get("input_image"),
+        "mask_image": meta.get("mask_image"),
         "safety_level": meta["safety_level"],
         "stages": folder.image_stages() or _rebuilt_stages(folder, config_used),
         "error": meta.get("error"),
@@ -255,15 +264,17 @@ def thumbnail(run: Run, index: int, max_side_px: int = THUMBNAIL_SIDE_PX) -> byt
     return buffer.getvalue()
 
 
-def input_image_path(run: Run) -> Path:
-    """The run's own copy of its input photo (``NN_input_image.png``).
+def input_image_path(run: Run, entity_type: str = "input_image") -> Path:
+    """The run's own copy of its input photo (``NN_input_image.png``), or with ``entity_type="input_mask"`` of its
+    inpainting mask (``NN_input_mask.png``).
 
     Raises:
-        MediaNotFoundError (404): the run had no input image.
+        MediaNotFoundError (404): the run had no such image.
     """
     from devserver.errors import MediaNotFoundError
 
     for entity in reversed(run.metadata().get("entities", [])):
-        if entity.get("type") == "input_image":
+        if entity.get("type") == entity_type:
             return run.folder / entity["file"]
-    raise MediaNotFoundError(f"run {run.run_id} has no input image", details={"run_id": run.run_id})
+    what = "mask" if entity_type == "input_mask" else "input image"
+    raise MediaNotFoundError(f"run {run.run_id} has no {what}", details={"run_id": run.run_id})

@@ -25,6 +25,10 @@ def queue_overview(queue: JobQueue) -> TeacherQueueResponse:
     for entry in snapshot.jobs:
         job = queue.store.job(entry.run_id) if entry.run_id else None
         request = job.request if job is not None else {}
+        if entry.kind == "sd_job":  # the seed-002 job API: the same facts inside its operation
+            operation = request.get("operation") or {}
+            request = {"prompt": operation.get("prompt"), "output_config": operation.get("model"),
+                       "input_image": "inline" if operation.get("image") else None}
         text = request.get("input_text") if entry.kind == "execute" else request.get("prompt")
         entries.append(TeacherQueueEntry(
             **entry.model_dump(), config=request.get("schema") if entry.kind == "execute" else None,

@@ -17,6 +17,7 @@ from devserver.contracts.common import (
     SEED_MAX,
     GenerationMode,
     Language,
+    ModelFamily,
     SafetyLevel,
     UUID4_PATTERN,
 )
@@ -64,6 +65,13 @@ class GenerationParameters(_Request):
     strength: float | None = Field(
         None, gt=0, le=1, description="img2img only: how strongly the input image is changed (0..1]; default 0.75."
     )
+    mask_blur: JsonInt | None = Field(
+        None, ge=0, le=64, description="Inpainting only: feathering of the mask's edge, in pixels (Gaussian blur "
+        "radius; default 4). Beyond 3 x mask_blur + 1 px from the painted area the photo stays exactly as it was.")
+    padding_mask_crop: JsonInt | None = Field(
+        None, ge=0, le=512, description="Inpainting only: repaint just a crop around the painted area, with this "
+        "margin in pixels, at the full output resolution, then paste it back (diffusers' padding_mask_crop; more "
+        "detail for small areas). Omitted: the whole image is processed.")
 
     @field_validator("width", "height")
     @classmethod
@@ -117,7 +125,8 @@ class ExecuteRequest(_WithRunOptions):
     seed: JsonInt | None = Field(None, ge=0, le=SEED_MAX,
                                  description="Seed; omitted: the server draws one and returns it.")
     input_image: str | None = Field(
-        None, pattern=UUID4_PATTERN, description="image_id of an upload: present => img2img."
+        None, pattern=UUID4_PATTERN, description="image_id of an upload: present => img2img (inpainting with "
+        "mask_image)."
     )
     interception_result: str | None = Field(
         None, max_length=MAX_TEXT_CHARS,
@@ -127,6 +136,9 @@ class ExecuteRequest(_WithRunOptions):
         None, max_length=MAX_TEXT_CHARS, description="Learner-edited stage 3a text: optimization is not re-run."
     )
     parameters: GenerationParameters | None = Field(None, description="Generation parameter overrides.")
+    mask_image: str | None = Field(
+        None, pattern=UUID4_PATTERN, description="Inpainting: image_id of an uploaded mask (white = repaint, black "
+        "= keep; any mode and size, converted to greyscale and resized to the input image). Needs input_image.")
 
 
 class Stage2Request(_Request):
@@ -162,6 +174,9 @@ class GenerationRequestBody(_WithRunOptions):
     )
     input_image: str | None = Field(None, pattern=UUID4_PATTERN, description="image_id: present => img2img.")
     parameters: GenerationParameters | None = Field(None, description="Generation parameter overrides.")
+    mask_image: str | None = Field(
+        None, pattern=UUID4_PATTERN, description="Inpainting: image_id of an uploaded mask (white = repaint, black "
+        "= keep). Needs input_image.")
 
 
 # --------------------------------------------------------------------------- stage reports
@@ -234,7 +249,7 @@ class Stage4Report(_Response):
 
     status: Literal["done", "blocked"] = Field(
         description="done; blocked when stage 4b found the image unsuitable (it was neither kept nor served).")
-    mode: GenerationMode = Field(description="txt2img or img2img.")
+    mode: GenerationMode = Field(description="txt2img, img2img or inpaint.")
     output_config: str = Field(description="Output config id.")
     model: str = Field(description="Model source (builtin:tiny_sd, local path or hub id).")
     seed: int = Field(description="Seed used.")
@@ -256,6 +271,11 @@ class Stage4Report(_Response):
     enhancements: EnhancementsReport | None = Field(
         None, description="Refiner, VAE, LoRAs, ControlNets, post-processing, batch and format this run used "
         "(null in runs recorded before they existed).")
+    mask_blur: int | None = Field(None, description="Inpainting: feathering of the mask edge, in pixels.")
+    padding_mask_crop: int | None = Field(
+        None, description="Inpainting: margin of the crop repainted around the mask, in pixels (null: whole image).")
+    mask_coverage: float | None = Field(
+        None, ge=0, le=1, description="Inpainting: share of the image the mask repaints (0..1).")
 
 
 class Stages(_Response):
@@ -484,6 +504,21 @@ class OutputDefaultsOut(_Response):
     strength: float = Field(description="Default img2img strength.")
 
 
+class ModeAvailability(_Response):
+    """Whether an output config's model can run one generation mode."""
+
+    available: bool = Field(description="The family has a pipeline for the mode and the model can run it.")
+    reason: str | None = Field(description="Why not (None when available), e.g. a dedicated inpainting model.")
+
+
+class OutputModes(_Response):
+    """An output config's generation modes (the weights' availability is the config's own `available`)."""
+
+    txt2img: ModeAvailability = Field(description="Text to image.")
+    img2img: ModeAvailability = Field(description="Image to image (a photo changed as a whole).")
+    inpaint: ModeAvailability = Field(description="Inpainting (only the painted area of a photo changes).")
+
+
 class OutputConfigOut(_Response):
     """A target model in the picker."""
 
@@ -497,6 +532,10 @@ class OutputConfigOut(_Response):
     available: bool = Field(description="Whether the weights are on disk (or builtin).")
     reason: str | None = Field(description="Why not available (None when available).")
     estimated_duration_s: float = Field(description="Rough seconds per image on the reference machine.")
+    family: ModelFamily = Field(description="Model family: sd (SD 1.x), sd2, sdxl, sd3 or flux (decides the "
+                                "pipelines, the size multiple and whether the scheduler can be swapped).")
+    modes: OutputModes = Field(
+        description="What the model can do: txt2img, img2img and inpaint, each available or not and why.")
 
 
 class OutputConfigListResponse(_Response):

@@ -111,7 +111,7 @@ class RunSummary(_Response):
     run_id: str = Field(description="The run's id.")
     created_at: str = Field(description="ISO 8601 UTC creation time.")
     status: str = Field(description="The run folder's status: success, blocked, error, canceled, in_progress.")
-    mode: GenerationMode | None = Field(description="txt2img or img2img (from the last image, or the input image); "
+    mode: GenerationMode | None = Field(description="txt2img, img2img or inpaint (from the input image and mask); "
                                         "null for a run without an image that never reached stage 4.")
     config: str | None = Field(description="Interception config id (the perspective); null for a /generation run.")
     config_name: str | None = Field(description="The perspective's name in the run's language, as recorded.")
@@ -126,6 +126,7 @@ class RunSummary(_Response):
     thumbnail_url: str | None = Field(description="Small version of the latest image (WebP), or null.")
     input_image_url: str | None = Field(description="The run's own copy of the input photo (img2img), or null.")
     blocked: RunBlock | None = Field(description="The block, when a safety stage stopped the run.")
+    mask_image_url: str | None = Field(None, description="The run's own copy of its inpainting mask, or null.")
 
 
 class RunListResponse(_Response):
@@ -153,6 +154,8 @@ class RunDetail(RunSummary):
                                        "steps, cfg, negative_prompt, scheduler, strength; only those sent).")
     input_image: str | None = Field(description="image_id of the upload the run started from (uploads expire; "
                                     "input_image_url is the run's own copy).")
+    mask_image: str | None = Field(None, description="image_id of the uploaded inpainting mask (uploads expire; "
+                                   "mask_image_url is the run's own copy).")
     safety_level: SafetyLevel = Field(description="The server's safety level during the run.")
     stages: Stages = Field(description="The stage reports as the run produced them (from the latest image's "
                            "provenance; for a run without an image, rebuilt from its files).")

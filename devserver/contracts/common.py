@@ -9,8 +9,8 @@ from pydantic import BeforeValidator
 SafetyLevel = Literal["kids", "youth", "adult", "research"]
 Language = Literal["de", "en"]
 RunStatus = Literal["success", "blocked", "error", "queued", "running", "canceled"]
-GenerationMode = Literal["txt2img", "img2img"]
-ModelFamily = Literal["sd", "sdxl", "sd3"]
+GenerationMode = Literal["txt2img", "img2img", "inpaint"]
+ModelFamily = Literal["sd", "sdxl", "sd3", "sd2", "flux"]
 
 SCHEDULER_NAMES: tuple[str, ...] = (
     "DDIM",

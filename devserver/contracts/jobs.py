@@ -24,10 +24,11 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from devserver.contracts.common import RunStatus
 
 JobKind = Literal["execute", "generation", "model_benchmark", "model_optimize", "model_load", "worker_generation",
-                  "upscale"]
+                  "upscale", "sd_job"]
 """Which pipeline call a job runs: stages 1-4 (``/execute``) or 3c-4 (``/generation``); or a model job
 (benchmark, optimize, load: ``devserver.models.service``), queued FIFO with learners' runs; ``worker_generation``:
-a generation of the worker protocol (stages 1, 3b, 3c, 4); ``upscale``: a finished image made larger."""
+a generation of the worker protocol (stages 1, 3b, 3c, 4); ``upscale``: a finished image made larger; or
+``sd_job``, an operation of the seed-002 job API (``POST /v1/jobs``: stages 1, 3 and 4 on a final prompt)."""
 ActiveStatus = Literal["queued", "running"]
 TERMINAL_STATUSES: frozenset[str] = frozenset({"success", "blocked", "error", "canceled"})
 """Statuses a job never leaves."""

@@ -201,7 +201,9 @@ class GenerationDefaults(_Strict):
 class ModelSource(_Strict):
     """Where an output config's weights come from; exactly one of builtin/local_dir/hub_id/single_file."""
 
-    family: ModelFamily = Field(description="Pipeline family: sd (1.x/2.x), sdxl, sd3.")
+    family: ModelFamily = Field(
+        description="Pipeline family: sd (SD 1.x), sd2 (SD 2.x), sdxl (SDXL and SDXL-Turbo), sd3 (SD 3.x), flux "
+        "(Flux.1); it decides the diffusers pipeline classes per mode (devserver.generation.families).")
     builtin: Literal["tiny_sd"] | None = Field(None, description="Built locally on first use (tiny random weights).")
     local_dir: str | None = Field(
         None, description="Diffusers folder (with model_index.json): a name under the models dir or an absolute path."
@@ -210,6 +212,9 @@ class ModelSource(_Strict):
         None, description="Hugging Face repo id; used only when cached locally or downloads are allowed."
     )
     single_file: str | None = Field(None, description="A single .safetensors checkpoint under the models dir.")
+    inpainting: bool = Field(
+        False, description="A dedicated inpainting checkpoint (its UNet takes 9 input channels: latents, mask and "
+        "masked image): it runs inpainting only; txt2img and img2img requests are refused (422).")
 
     @model_validator(mode="after")
     def _has_source(self) -> ModelSource:

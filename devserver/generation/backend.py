@@ -1,15 +1,17 @@
-"""Stage 4 image generation with diffusers: model sources, a pipeline cache, txt2img and img2img.
+"""Stage 4 image generation with diffusers: model sources, a pipeline cache, txt2img, img2img and inpainting.
 
 One :class:`DiffusersBackend` per server keeps loaded models in one cache (:mod:`.cache`) keyed by their
 source (folder or file), so the model registry's explicit load/unload (:meth:`DiffusersBackend.load`,
 :meth:`DiffusersBackend.unload`) and learners' generation share the same entries; it evicts least recently used
 idle models under a byte budget and never one a running job uses (a forced unload stops that job at its current
-diffusion step). Weights are read from disk once per model; the img2img pipeline is derived from the txt2img one
-with ``from_pipe``, which shares its components
+diffusion step). Weights are read from disk once per model; the img2img and inpainting pipelines are derived from
+the txt2img one with ``from_pipe``, which shares its components
 (https://huggingface.co/docs/diffusers/using-diffusers/loading#reuse-a-pipeline). Every run gets a
 fresh scheduler built from the model's own scheduler config, and a CPU ``torch.Generator`` seeded
 with the request's seed, so the same seed and inputs give the same pixels
-(https://huggingface.co/docs/diffusers/using-diffusers/reusing_seeds).
+(https://huggingface.co/docs/diffusers/using-diffusers/reusing_seeds). Which pipeline class runs each family
+and mode, and what differs per family, is :mod:`devserver.generation.families`; masks and the compositing that
+keeps everything outside the mask are :mod:`devserver.generation.inpaint`.
 
 torch and diffusers are imported inside methods only: importing this module, building a backend and
 :meth:`DiffusersBackend.availability` stay fast.
@@ -51,6 +53,7 @@ from devserver.generation.addons import (
 )
 from devserver.generation.cache import CacheEntry, ModelCache, module_bytes, rss_bytes
 from devserver.generation.device import dtype_name, prepare_libraries, resolve_device
+from devserver.generation import families, inpaint
 from devserver.generation.loading import LoadSpec, apply_configuration, load_object, precision_for
 from devserver.generation.loras import applied_loras
 from devserver.generation.refiner import (
@@ -66,7 +69,7 @@ from devserver.generation.upscale import upscale
 
 log = logging.getLogger(__name__)
 
-PipelineKind = Literal["txt2img", "img2img"]
+PipelineKind = Literal["txt2img", "img2img", "inpaint"]
 
 MIN_SIDE_PX = 64
 """Smallest accepted image side, in pixels (8 latent pixels)."""
@@ -77,13 +80,10 @@ MAX_BATCH_SIZE = 8
 DEFAULT_OUTPUT_MAX_SIDE_PX = 4096
 """Longest side of a post-processed (upscaled) image unless the backend is given another limit."""
 
-# diffusers pipeline class names per model family and pipeline kind
-# (https://huggingface.co/docs/diffusers/api/pipelines/stable_diffusion/overview).
-_PIPELINE_CLASSES: dict[str, dict[PipelineKind, str]] = {
-    "sd": {"txt2img": "StableDiffusionPipeline", "img2img": "StableDiffusionImg2ImgPipeline"},
-    "sdxl": {"txt2img": "StableDiffusionXLPipeline", "img2img": "StableDiffusionXLImg2ImgPipeline"},
-    "sd3": {"txt2img": "StableDiffusion3Pipeline", "img2img": "StableDiffusion3Img2ImgPipeline"},
-}
+# diffusers pipeline class names per model family and pipeline kind: devserver.generation.families
+# (https://huggingface.co/docs/diffusers/api/pipelines/overview).
+_PIPELINE_CLASSES: dict[str, dict[PipelineKind, str | None]] = {
+    name: dict(fam.pipelines) for name, fam in families.FAMILIES.items()}
 
 
 @dataclass(frozen=True)
@@ -93,19 +93,22 @@ class ModelRef:
 
     Attributes:
         id: the output config id, e.g. ``"tiny_sd"``, ``"sd15"``; the pipeline cache key.
-        family: ``"sd"`` (SD 1.x/2.x), ``"sdxl"`` (SDXL, SDXL-Turbo) or ``"sd3"`` (SD 3.x).
+        family: ``"sd"`` (SD 1.x), ``"sd2"`` (SD 2.x), ``"sdxl"`` (SDXL, SDXL-Turbo), ``"sd3"`` (SD 3.x) or
+            ``"flux"`` (Flux.1); see :mod:`devserver.generation.families`.
         builtin: ``"tiny_sd"``: built on first use under the models folder (see devserver.generation.tiny).
         local_dir: a diffusers folder (with ``model_index.json``): a name under the models folder or an absolute path.
         hub_id: a Hugging Face repo id; used when its snapshot is in the local HF cache, or when downloads are allowed.
         single_file: a ``.safetensors`` checkpoint for ``from_single_file``: under the models folder or absolute.
+        inpainting: a dedicated inpainting checkpoint (9-channel UNet): it runs the inpainting pipeline only.
     """
 
     id: str
-    family: Literal["sd", "sdxl", "sd3"]
+    family: Literal["sd", "sd2", "sdxl", "sd3", "flux"]
     builtin: Literal["tiny_sd"] | None = None
     local_dir: str | None = None
     hub_id: str | None = None
     single_file: str | None = None
+    inpainting: bool = False
 
 
 @dataclass(frozen=True)
@@ -120,8 +123,13 @@ class GenerationRequest:
         cfg: ``guidance_scale`` (classifier-free guidance; <= 1 turns it off).
         seed: seed of the CPU ``torch.Generator`` (0 .. 2**64-1).
         scheduler: a name from ``SCHEDULER_NAMES``; None keeps the model's own scheduler.
-        init_image: RGB input image; present means img2img.
-        strength: img2img only, in (0, 1]: how much noise is added to the input (1 = ignore it).
+        init_image: RGB input image; present means img2img (or inpainting, with a mask).
+        strength: img2img and inpainting, in (0, 1]: how much noise is added to the input (1 = ignore it).
+        mask_image: inpainting: white = repaint, black = keep; any mode and size (converted to L, resized to the
+            output size, binarised at 128; see :mod:`devserver.generation.inpaint`). Needs `init_image`.
+        mask_blur: inpainting: Gaussian feathering of the mask edge, in pixels (0..64).
+        padding_mask_crop: inpainting: repaint only a crop around the mask, this many pixels of margin, at the full
+            output resolution, and paste it back (diffusers' ``padding_mask_crop``); None repaints at image scale.
         refiner / vae / loras / controlnets / post_processing: add-ons by registry id (devserver.generation.addons);
             ControlNets carry their conditioning images, already preprocessed.
         batch_size: images to make, 1..8; image i uses ``seed + i`` and is made on its own, so it is pixel-identical
@@ -149,6 +157,9 @@ class GenerationRequest:
     notes: tuple[str, ...] = ()
     output_format: Literal["png", "jpeg", "webp"] = "png"
     quality: int = 95
+    mask_image: Image.Image | None = None
+    mask_blur: int = inpaint.DEFAULT_MASK_BLUR_PX
+    padding_mask_crop: int | None = None
 
     @property
     def has_addons(self) -> bool:
@@ -163,7 +174,7 @@ class GenerationResult:
 
     Attributes:
         image: RGB PIL image of ``width`` x ``height`` pixels.
-        mode: ``"txt2img"`` or ``"img2img"``.
+        mode: ``"txt2img"``, ``"img2img"`` or ``"inpaint"``.
         seed, steps, cfg: as requested.
         width, height: the actual image size (for img2img the fitted size, not the box).
         scheduler: the scheduler class actually used, without ``Scheduler`` (e.g. ``"DDIM"``).
@@ -177,10 +188,12 @@ class GenerationResult:
         more_images: the images of a batch after the first (image i used seed + i); seeds: every image's seed.
         applied: what was used beyond the base model (EnhancementsReport fields: base_model, refiner, vae, loras,
             controlnets, post_processing); None when nothing was.
+        mask_blur, padding_mask_crop: inpainting's mask settings as used; None for the other modes.
+        mask_coverage: inpainting: the share of the image the mask repaints (0..1); None otherwise.
     """
 
     image: Image.Image
-    mode: Literal["txt2img", "img2img"]
+    mode: Literal["txt2img", "img2img", "inpaint"]
     seed: int
     width: int
     height: int
@@ -198,6 +211,9 @@ class GenerationResult:
     more_images: tuple[Image.Image, ...] = ()
     seeds: tuple[int, ...] = ()
     applied: dict[str, Any] | None = None
+    mask_blur: int | None = None
+    padding_mask_crop: int | None = None
+    mask_coverage: float | None = None
 
     @property
     def images(self) -> list[Image.Image]:
@@ -299,20 +315,22 @@ def library_failures(model_id: str, action: str, *, unavailable: tuple[type[Base
                     details={"output_config": model_id, "exception_type": type(exc).__name__}) from exc
 
 
-def fit_img2img_size(input_wh: tuple[int, int], box_wh: tuple[int, int]) -> tuple[int, int]:
-    """Output size of img2img: the input's aspect ratio with its longest side = the box's longest side.
+def fit_img2img_size(input_wh: tuple[int, int], box_wh: tuple[int, int],
+                     multiple: int = SIZE_MULTIPLE) -> tuple[int, int]:
+    """Output size of img2img (and inpainting): the input's aspect ratio with its longest side = the box's longest.
 
-    Both sides are rounded to the nearest multiple of 8 and are at least 64, so the result can
+    Both sides are rounded to the nearest multiple of `multiple` and are at least 64, so the result can
     differ slightly from the exact aspect ratio. Example: a 96x64 input in a 64x64 box -> (64, 40).
 
     Args:
         input_wh: the input image's (width, height), pixels, both > 0.
         box_wh: the request's (width, height), pixels, multiples of 8 (>= 64).
+        multiple: the family's size multiple (8; 16 for SD 3 and Flux).
     Returns:
-        (width, height) in pixels, multiples of 8, each >= 64.
+        (width, height) in pixels, multiples of `multiple`, each >= 64.
     """
     scale = max(box_wh) / max(input_wh)
-    width, height = (max(MIN_SIDE_PX, round(side * scale / SIZE_MULTIPLE) * SIZE_MULTIPLE) for side in input_wh)
+    width, height = (max(MIN_SIDE_PX, round(side * scale / multiple) * multiple) for side in input_wh)
     return width, height
 
 
@@ -342,12 +360,44 @@ def _validate(request: GenerationRequest, max_output_side_px: int = DEFAULT_OUTP
         )
     if request.init_image is not None and int(request.steps * request.strength) < 1:
         raise RequestValidationError(
-            f"img2img runs int(steps * strength) denoising steps, which must be at least 1, got steps "
-            f"{request.steps} and strength {request.strength}",
+            f"{generation_mode(request)} runs int(steps * strength) denoising steps, which must be at least 1, got "
+            f"steps {request.steps} and strength {request.strength}",
             details={"field": "steps", "value": request.steps, "strength": request.strength},
         )
     if request.scheduler is not None:
         validate_scheduler_name(request.scheduler)
+    _validate_mask(request)
+
+
+def _validate_mask(request: GenerationRequest) -> None:
+    """Inpainting's checks: a mask needs an input image, blur and crop margin in range, something painted."""
+    if request.mask_image is None:
+        return
+    if request.init_image is None:
+        raise RequestValidationError("mask_image needs input_image: inpainting repaints part of a photo",
+                                     details={"field": "mask_image"})
+    if not 0 <= request.mask_blur <= inpaint.MAX_MASK_BLUR_PX:
+        raise RequestValidationError(
+            f"mask_blur must be between 0 and {inpaint.MAX_MASK_BLUR_PX} pixels, got {request.mask_blur}",
+            details={"field": "mask_blur", "value": request.mask_blur})
+    crop = request.padding_mask_crop
+    if crop is not None and not 0 <= crop <= inpaint.MAX_PADDING_MASK_CROP_PX:
+        raise RequestValidationError(
+            f"padding_mask_crop must be between 0 and {inpaint.MAX_PADDING_MASK_CROP_PX} pixels, got {crop}",
+            details={"field": "padding_mask_crop", "value": crop})
+    inpaint.check_not_empty(request.mask_image)
+
+
+def check_request(model: ModelRef, request: GenerationRequest,
+                  max_output_side_px: int = DEFAULT_OUTPUT_MAX_SIDE_PX) -> None:
+    """Every check :meth:`DiffusersBackend.generate` makes before loading anything (pure: no torch), so that a
+    request can be refused before it is queued; `max_output_side_px` as the backend's (Settings.output_max_side_px).
+
+    Raises:
+        RequestValidationError (422) and its kinds, as :meth:`DiffusersBackend.generate`.
+    """
+    _validate(request, max_output_side_px)
+    _check_for_model(model, request)
 
 
 def _validate_enhanced(request: GenerationRequest, max_output_side_px: int) -> None:
@@ -375,22 +425,44 @@ def _validate_enhanced(request: GenerationRequest, max_output_side_px: int) -> N
 
 
 def generation_mode(request: GenerationRequest) -> PipelineKind:
-    """Which pipeline a request needs: ``"img2img"`` with an input image, else ``"txt2img"``."""
-    return "txt2img" if request.init_image is None else "img2img"
+    """Which pipeline a request needs: ``"inpaint"`` with an input image and a mask, ``"img2img"`` with an input
+    image only, else ``"txt2img"``."""
+    if request.init_image is None:
+        return "txt2img"
+    return "img2img" if request.mask_image is None else "inpaint"
 
 
 def _check_for_model(model: ModelRef, request: GenerationRequest) -> None:
-    """Checks of `request` that depend on the model; raise RequestValidationError (422) naming the value."""
+    """Checks of `request` that depend on the model's family; raise a 422 naming the value.
+
+    Raises:
+        ModeUnsupportedError (422): the model cannot run the request's mode (families.check_mode).
+        RequestValidationError (422): a scheduler swap on a flow-matching model (SD 3, Flux); a txt2img size that
+            is not a multiple of the family's size multiple (16 for SD 3 and Flux).
+    """
+    fam = families.family(model.family)
+    families.check_mode(model.id, model.family, generation_mode(request), inpainting_model=model.inpainting)
+    if request.refiner is not None and generation_mode(request) == "inpaint":
+        raise RequestValidationError("a refiner is not used for inpainting: leave the refiner out or use img2img",
+                                     details={"field": "refiner"})
     if request.controlnets and not controlnets.supports(model.family, generation_mode(request)):
         raise RequestValidationError(
-            f"model '{model.id}' ({model.family}) has no ControlNet pipeline for {generation_mode(request)}",
+            f"model '{model.id}' ({fam.label}) has no ControlNet pipeline for {generation_mode(request)}",
             details={"field": "controlnets", "output_config": model.id})
-    if request.scheduler is not None and model.family == "sd3":
+    if request.scheduler is not None and not fam.scheduler_swappable:
         raise RequestValidationError(
-            f"model '{model.id}' uses a flow-matching scheduler that cannot be swapped, got scheduler "
+            f"model '{model.id}' ({fam.label}) uses a flow-matching scheduler that cannot be swapped, got scheduler "
             f"{request.scheduler!r}",
             details={"field": "scheduler", "value": request.scheduler},
         )
+    if request.init_image is None:
+        for field in ("width", "height"):
+            value = getattr(request, field)
+            if value % fam.size_multiple:
+                raise RequestValidationError(
+                    f"{field} must be a multiple of {fam.size_multiple} for {fam.label} models such as "
+                    f"'{model.id}', got {value}", details={"field": field, "value": value,
+                                                           "multiple": fam.size_multiple})
 
 
 class _StepWatch:
@@ -495,6 +567,7 @@ class _Run:
     mode: PipelineKind
     pipe: Any = None
     refiner: Any = None
+    mask_coverage: float | None = None
 
     def obj(self, model_id: str) -> Any:
         """The loaded object of add-on `model_id`."""
@@ -651,13 +724,14 @@ class DiffusersBackend:
         return keys
 
     def warm_up(self, model: ModelRef) -> None:
-        """Load `model`'s txt2img pipeline into the cache without generating.
+        """Load `model`'s pipeline (txt2img; inpainting for a dedicated inpainting model) into the cache without
+        generating.
 
         Raises:
             OutputConfigUnavailableError (409): no source is available or the weights cannot be read.
             GenerationError (500): diffusers failed otherwise while loading.
         """
-        self._pipeline(model, "txt2img")
+        self._pipeline(model, families.base_kind(model.inpainting))
 
     def cache_key(self, model: ModelRef) -> str | None:
         """The cache key of `model`'s weights (its source location), None when no source is available."""
@@ -665,13 +739,19 @@ class DiffusersBackend:
         return _entry_key(model, source) if isinstance(source, _Source) else None
 
     def _pipeline(self, model: ModelRef, kind: PipelineKind) -> _Loaded:
-        """The cached pipeline for (model, kind), loading (txt2img) or deriving (img2img) it on first use."""
+        """The cached pipeline for (model, kind), loading (txt2img) or deriving (img2img, inpaint) it on first use."""
         entry = self._pipeline_entry(model, kind)
         pipe = entry.obj if kind == "txt2img" else entry.derived[kind]
         return _Loaded(pipe, entry.scheduler, _Source("local_dir", entry.key, entry.source_label or entry.label))
 
     def _pipeline_entry(self, model: ModelRef, kind: PipelineKind, *, acquire: bool = False) -> CacheEntry:
-        """The cache entry of `model`'s pipeline (loaded on first use, img2img derived), optionally marked in use."""
+        """The cache entry of `model`'s pipeline (loaded on first use, img2img and inpaint derived), optionally
+        marked in use.
+
+        Raises:
+            OutputConfigUnavailableError (409): no source, or the weights cannot be read.
+            ModeUnsupportedError (422): the loaded weights are a dedicated inpainting model and `kind` is not inpaint.
+        """
         with self._load_lock:
             source = self._resolve(model)
             if not isinstance(source, _Source):
@@ -699,8 +779,9 @@ class DiffusersBackend:
                 self._make_room(0, keep=entry.key, label=model.id)
             if entry.scheduler is None:
                 entry.scheduler = entry.obj.scheduler
+            _check_loaded_mode(model, entry.obj, kind)
             if kind != "txt2img" and kind not in entry.derived:
-                entry.derived[kind] = self._derive(model, _Loaded(entry.obj, entry.scheduler, source)).pipe
+                entry.derived[kind] = self._derive(model, _Loaded(entry.obj, entry.scheduler, source), kind).pipe
             if acquire:
                 self.cache.acquire(entry.key)
             return entry
@@ -726,9 +807,11 @@ class DiffusersBackend:
         prepare_libraries()
         if self.threads is not None:
             torch.set_num_threads(self.threads)
-        cls = getattr(diffusers, _PIPELINE_CLASSES[model.family]["txt2img"])
+        cls = getattr(diffusers, _base_class(model))
         options: dict[str, Any] = {"torch_dtype": getattr(torch, self.dtype),
                                    "local_files_only": not self.allow_downloads}
+        if source.kind in ("builtin", "local_dir"):
+            options.update(families.null_components(Path(source.location)))  # SD 3 saved without T5
         started = time.perf_counter()
         # missing or unreadable files: diffusers raises OSError/EnvironmentError -> 409 unavailable
         with library_failures(model.id, f"could not be loaded from {source.label}", unavailable=(OSError,)):
@@ -746,13 +829,21 @@ class DiffusersBackend:
                  time.perf_counter() - started)
         return _Loaded(pipe, pipe.scheduler, source)
 
-    def _derive(self, model: ModelRef, base: _Loaded) -> _Loaded:
-        """The img2img pipeline sharing `base`'s components (``from_pipe``: no weights are read)."""
+    def _derive(self, model: ModelRef, base: _Loaded, kind: PipelineKind = "img2img") -> _Loaded:
+        """The `kind` (img2img or inpaint) pipeline sharing `base`'s components (``from_pipe``: no weights are read).
+
+        Raises:
+            ModeUnsupportedError (422): the family has no pipeline for `kind`.
+            GenerationError (500): diffusers could not build it.
+        """
         import diffusers
         import torch
 
-        cls = getattr(diffusers, _PIPELINE_CLASSES[model.family]["img2img"])
-        with library_failures(model.id, "has no working img2img pipeline"):
+        name = _PIPELINE_CLASSES[model.family][kind]
+        if name is None:
+            families.check_mode(model.id, model.family, kind, inpainting_model=model.inpainting)
+        cls = getattr(diffusers, str(name))
+        with library_failures(model.id, f"has no working {kind} pipeline"):
             # from_pipe casts the shared modules to its torch_dtype (float32 by default): pass ours.
             pipe = cls.from_pipe(base.pipe, torch_dtype=getattr(torch, self.dtype))
         pipe.set_progress_bar_config(disable=True)
@@ -763,8 +854,10 @@ class DiffusersBackend:
     def generate(self, model: ModelRef, request: GenerationRequest, *,
                  on_step: Callable[[int, int], bool | None] | None = None, run_id: str | None = None,
                  is_canceled: Callable[[], bool] | None = None) -> GenerationResult:
-        """Generate ``request.batch_size`` images: txt2img, or img2img when ``request.init_image`` is set, with the
-        request's refiner, VAE, LoRAs, ControlNets and post-processing.
+        """Generate ``request.batch_size`` images: txt2img, img2img when ``request.init_image`` is set, inpainting when
+        ``request.mask_image`` is set too (the result is composited over the input through the feathered mask, so
+        everything outside it stays the input's own pixels); with the request's refiner, VAE, LoRAs, ControlNets
+        and post-processing.
 
         Args:
             model: which weights to use (loaded on first use, then cached).
@@ -777,10 +870,13 @@ class DiffusersBackend:
         Returns:
             the images and the parameters actually used.
         Raises:
-            RequestValidationError (422): a size is not a multiple of 8 or below 64, steps < 1,
-                strength outside (0, 1], int(steps * strength) < 1 for img2img, an unknown
-                scheduler, a scheduler swap on an SD 3 model, a bad batch size, an upscaled size above the limit,
-                an add-on that is unknown, of another type or family (see devserver.generation.addons).
+            RequestValidationError (422): a size is not a multiple of 8 (16 for SD 3 and Flux) or below 64,
+                steps < 1, strength outside (0, 1], int(steps * strength) < 1 for img2img or inpainting, an unknown
+                scheduler, a scheduler swap on a flow-matching model (SD 3, Flux), a mask without an input image or
+                with bad blur/crop values, a bad batch size, an upscaled size above the limit, an add-on that is
+                unknown, of another type or family (see devserver.generation.addons); MaskEmptyError (422,
+                ``mask_empty``) for a mask with nothing painted; ModeUnsupportedError (422, ``mode_unsupported``)
+                when the model cannot run the mode.
             OutputConfigUnavailableError (409): the model has no available source or cannot be read.
             GenerationCanceledError (409): `on_step` returned True; no image is returned.
             GenerationError (500): diffusers failed (the trace is logged).
@@ -811,7 +907,7 @@ class DiffusersBackend:
             finally:
                 self.cache.release(entry)
         watch.raise_if_stopped(model.id)
-        # 4. result
+        # 4. result (inpainting: the input kept exactly outside the mask, see _render_one)
         resolved = self._resolve(model)
         return GenerationResult(
             image=images[0],
@@ -827,35 +923,53 @@ class DiffusersBackend:
             device=self.device,
             dtype=self.dtype,
             duration_ms=duration_ms + more_ms,
-            strength=request.strength if mode == "img2img" else None,
+            strength=request.strength if mode != "txt2img" else None,
             total_steps=watch.total_steps,
             more_images=tuple(images[1:]),
             seeds=tuple(request.seed + index for index in range(len(images))),
             applied=applied,
+            mask_blur=request.mask_blur if mode == "inpaint" else None,
+            padding_mask_crop=request.padding_mask_crop if mode == "inpaint" else None,
+            mask_coverage=run.mask_coverage if mode == "inpaint" else None,
         )
 
-    def _call_kwargs(self, request: GenerationRequest, mode: PipelineKind) -> tuple[dict[str, Any], tuple[int, int]]:
+    def _call_kwargs(self, request: GenerationRequest, mode: PipelineKind, *,
+                     model: ModelRef | None = None) -> tuple[dict[str, Any], tuple[int, int]]:
         """The keyword arguments of the diffusers pipeline call for `request`, and the output (width, height).
 
-        img2img fits the input image into the request's size box (:func:`fit_img2img_size`).
+        img2img and inpainting fit the input image into the request's size box (:func:`fit_img2img_size`, in the
+        family's size multiple); inpainting adds the feathered mask at that size (:func:`inpaint.prepare_mask`),
+        the explicit size (the inpainting pipelines otherwise default to the model's native size) and
+        ``padding_mask_crop``. Flux gets no negative prompt (see :mod:`devserver.generation.families`).
         """
         import torch
 
+        fam = families.family(model.family if model is not None else "sd")
         kwargs: dict[str, Any] = dict(
             prompt=request.prompt,
-            negative_prompt=request.negative_prompt or None,
             num_inference_steps=request.steps,
             guidance_scale=request.cfg,
             generator=torch.Generator("cpu").manual_seed(request.seed),
         )
+        if fam.negative_prompt:
+            kwargs["negative_prompt"] = request.negative_prompt or None
         if mode == "txt2img":
             width, height = request.width, request.height
             kwargs.update(width=width, height=height)
         else:
             assert request.init_image is not None
-            width, height = fit_img2img_size(request.init_image.size, (request.width, request.height))
+            width, height = fit_img2img_size(request.init_image.size, (request.width, request.height),
+                                             fam.size_multiple)
             image = request.init_image.convert("RGB").resize((width, height), Image.Resampling.LANCZOS)
             kwargs.update(image=image, strength=request.strength)
+            if fam.img2img_size:
+                kwargs.update(width=width, height=height)
+        if mode == "inpaint":
+            assert request.mask_image is not None
+            kwargs.update(mask_image=inpaint.prepare_mask(request.mask_image, (width, height), request.mask_blur),
+                          width=width, height=height)
+            if request.padding_mask_crop is not None:
+                kwargs["padding_mask_crop"] = request.padding_mask_crop
         return kwargs, (width, height)
 
     def _prepare_pipe(self, entry: CacheEntry, mode: PipelineKind, request: GenerationRequest) -> Any:
@@ -970,7 +1084,9 @@ class DiffusersBackend:
 
         fresh = self._prepare_pipe(run.entry, run.mode, request)  # a fresh scheduler for every image
         run.pipe.scheduler = fresh.scheduler
-        kwargs, size = self._call_kwargs(request, run.mode)
+        kwargs, size = self._call_kwargs(request, run.mode, model=model)
+        if run.mode == "inpaint":
+            run.mask_coverage = round(inpaint.coverage(kwargs["mask_image"]), 4)
         if request.controlnets:
             kwargs.update(controlnets.call_kwargs(list(request.controlnets), run.mode, size))
         if request.refiner is not None and request.refiner.mode == "ensemble":
@@ -981,7 +1097,10 @@ class DiffusersBackend:
         if watch.stopped:
             return None, duration_ms
         if request.refiner is None:
-            return output.images[0], duration_ms
+            image = output.images[0]
+            if run.mode == "inpaint":  # the input kept exactly outside the mask
+                image = inpaint.composite(image, kwargs["image"], kwargs["mask_image"])
+            return image, duration_ms
         watch.phase(1)
         held = run.held[request.refiner.id]
         if request.scheduler is None:
@@ -1214,7 +1333,7 @@ def _entry_key(model: ModelRef, source: _Source) -> str:
     family asks for another pipeline class than the folder's own ``model_index.json`` names."""
     import json
 
-    cls = _PIPELINE_CLASSES[model.family]["txt2img"]
+    cls = _base_class(model)
     index = Path(source.location) / "model_index.json"
     if source.kind in ("builtin", "local_dir"):
         try:
@@ -1226,6 +1345,25 @@ def _entry_key(model: ModelRef, source: _Source) -> str:
         if own == cls:
             return source.location
     return f"{source.location}#{cls}"
+
+
+def _base_class(model: ModelRef) -> str:
+    """The pipeline class a model is loaded with: its family's txt2img class, or its inpainting class for a
+    dedicated inpainting checkpoint (the other modes are derived from it)."""
+    return str(_PIPELINE_CLASSES[model.family][families.base_kind(model.inpainting)])
+
+
+def _check_loaded_mode(model: ModelRef, pipe: Any, kind: PipelineKind) -> None:
+    """Refuse txt2img/img2img on weights that turn out to be a dedicated inpainting model (a UNet with 9 input
+    channels) although the output config does not say so.
+
+    Raises:
+        ModeUnsupportedError (422).
+    """
+    unet = getattr(pipe, "unet", None)
+    in_channels = getattr(getattr(unet, "config", None), "in_channels", None)
+    if in_channels == 9 and kind != "inpaint":
+        families.check_mode(model.id, model.family, kind, inpainting_model=True)
 
 
 def _estimate_bytes(source: _Source) -> int:

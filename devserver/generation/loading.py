@@ -88,8 +88,14 @@ def load_object(spec: LoadSpec, *, dtype_name: str, device: str, local_files_onl
                 cls = getattr(diffusers, spec.pipeline_class or SINGLE_FILE_PIPELINES[spec.family])
                 obj = cls.from_single_file(spec.location, config=spec.config_source, local_files_only=True, **cast)
             else:
+                from pathlib import Path
+
+                from devserver.generation.families import null_components
+
+                # a folder saved without optional encoders (SD 3 without T5) loads only when told so
+                folder = null_components(Path(spec.location)) if Path(spec.location).is_dir() else {}
                 obj = diffusers.DiffusionPipeline.from_pretrained(spec.location, local_files_only=local_files_only,
-                                                                  **cast)
+                                                                  **cast, **folder)
             obj.set_progress_bar_config(disable=True)
             _check_complete(obj, spec)
             return obj.to(device)
@@ -195,8 +201,12 @@ def apply_configuration(obj: Any, kind: str, config: dict[str, Any], device: str
         else:
             warnings.append("memory_fraction applies to CUDA devices only; on CPU the cache budget "
                             "(DEVSERVER_MODEL_CACHE_BYTES) limits memory")
-    if performance.get("sdpa", True) and is_pipeline:
-        unet = getattr(obj, "unet", None) or getattr(obj, "transformer", None)
+    if performance.get("sdpa", True) and is_pipeline and getattr(obj, "transformer", None) is not None:
+        # SD 3 and Flux: their joint-attention processors (JointAttnProcessor2_0, FluxAttnProcessor) already use
+        # torch's SDPA; the UNet's AttnProcessor2_0 would replace them and break the text-image attention
+        warnings.append("sdpa: this model's transformer already uses its own SDPA attention processors")
+    elif performance.get("sdpa", True) and is_pipeline:
+        unet = getattr(obj, "unet", None)
         if unet is not None and hasattr(unet, "set_attn_processor"):
             from diffusers.models.attention_processor import AttnProcessor2_0
 

@@ -26,7 +26,8 @@ DEVSERVER_KEY = "devserver"
 
 def format_parameters(prompt: str, negative_prompt: str, steps: int, scheduler: str, cfg: float, seed: int,
                       width: int, height: int, model: str, strength: float | None = None,
-                      extra: list[tuple[str, str]] | None = None) -> str:
+                      extra: list[tuple[str, str]] | None = None, mask_blur: int | None = None,
+                      padding_mask_crop: int | None = None) -> str:
     """The AUTOMATIC1111-style infotext of one image.
 
     Example::
@@ -43,6 +44,9 @@ def format_parameters(prompt: str, negative_prompt: str, steps: int, scheduler: 
         strength: img2img strength, appended as ``Denoising strength``; None for txt2img.
         extra: more ``(name, value)`` fields appended in order (refiner, VAE, LoRAs, ControlNets, upscaling); a
             value holding a comma or quote is written as a JSON string, as AUTOMATIC1111 quotes such values.
+        mask_blur: inpainting's ``Mask blur`` in pixels (None: not inpainting).
+        padding_mask_crop: inpainting's crop margin, written as ``Inpaint area: Only masked`` and
+            ``Masked area padding`` (AUTOMATIC1111's names for the same setting); None: the whole picture.
     Returns:
         the infotext (prompt line(s), optional negative line, parameter line), no trailing newline.
     """
@@ -56,6 +60,10 @@ def format_parameters(prompt: str, negative_prompt: str, steps: int, scheduler: 
     ]
     if strength is not None:
         fields.append(f"Denoising strength: {float(strength)}")
+    if mask_blur is not None:
+        fields.append(f"Mask blur: {mask_blur}")
+    if padding_mask_crop is not None:
+        fields += ["Inpaint area: Only masked", f"Masked area padding: {padding_mask_crop}"]
     for name, value in extra or []:
         quoted = "," in value or '"' in value
         fields.append(f"{name}: {json.dumps(value, ensure_ascii=False) if quoted else value}")

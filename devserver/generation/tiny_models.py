@@ -12,6 +12,11 @@
 <models>/controlnet/tiny-controlnet/         ControlNetModel from tiny-sd's UNet, zero convolutions randomised
 <models>/controlnet/tiny-controlnet.safetensors  the same ControlNet as a single file (diffusers key names)
 <models>/upscalers/tiny-upscaler.safetensors Real-ESRGAN SRVGGNetCompact layout, x2 (spandrel detects it)
+<models>/tiny-sd2/                           SD 2.x configs: v-prediction DDIM, linear projections, gelu CLIP
+<models>/tiny-sdxl-turbo/                    SDXL layout with SDXL-Turbo's EulerAncestral (trailing) scheduler
+<models>/tiny-sd3/ and tiny-sd3-no-t5/       StableDiffusion3Pipeline (MMDiT, 2 CLIP + T5 / saved without T5)
+<models>/tiny-flux/                          FluxPipeline (1 double + 1 single block, CLIP + T5)
+<models>/tiny-sd-inpaint/, tiny-sdxl-inpaint/  dedicated inpainting models (9-channel UNets)
 ```
 
 and, for the enhanced generation (issue 10: refiner, VAE swap, several LoRAs and ControlNets, x4 upscaling):
@@ -27,7 +32,7 @@ and, for the enhanced generation (issue 10: refiner, VAE swap, several LoRAs and
 <models>/upscalers/tiny-upscaler-x4.safetensors  SRVGGNetCompact x4
 ```
 
-Shapes follow ``../shared/FEASIBILITY.md`` (items b, c, d, e1) and the diffusers test suite. The single-file
+Shapes follow ``../shared/FEASIBILITY.md`` (items b, c, d, e1, f, g) and the diffusers test suite. The single-file
 checkpoints keep the *layout* of the real models (four UNet levels with two layers each for SD 1.x, a ten-layer
 second text encoder for SDXL), narrow enough to stay small, because the distinguishing keys that diffusers'
 own detector looks for (``output_blocks.11.0.skip_connection``, ``resblocks.9``) exist only in that layout.
@@ -275,6 +280,204 @@ def build_tiny_upscaler(models_dir: Path, *, seed: int = 5, num_feat: int = 16, 
                         lambda p: _save_tensors(state, p))
 
 
+# --- issue 11: one tiny build per model family (FEASIBILITY f and g), and dedicated inpainting models -------------
+
+TINY_FAMILY_FOLDERS = ("tiny-sd2", "tiny-sdxl-turbo", "tiny-sd3", "tiny-sd3-no-t5", "tiny-flux", "tiny-sd-inpaint",
+                       "tiny-sdxl-inpaint")
+"""Folders of the tiny family builds below (each a diffusers pipeline folder under the models folder)."""
+
+SD2_SCHEDULER = dict(num_train_timesteps=1000, beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
+                     clip_sample=False, set_alpha_to_one=False, steps_offset=1, prediction_type="v_prediction",
+                     timestep_spacing="leading")
+"""DDIMScheduler settings of stabilityai/stable-diffusion-2-1 (scheduler_config.json): v-prediction (768 px model)."""
+SDXL_TURBO_SCHEDULER = dict(num_train_timesteps=1000, beta_start=0.00085, beta_end=0.012,
+                            beta_schedule="scaled_linear", steps_offset=1, timestep_spacing="trailing",
+                            interpolation_type="linear", prediction_type="epsilon")
+"""EulerAncestralDiscreteScheduler settings of stabilityai/sdxl-turbo: ``trailing`` spacing, so that 1 step works."""
+SD3_SCHEDULER = dict(num_train_timesteps=1000, shift=3.0)
+"""FlowMatchEulerDiscreteScheduler settings of stabilityai/stable-diffusion-3-medium-diffusers."""
+FLUX_SCHEDULER = dict(num_train_timesteps=1000, shift=3.0, use_dynamic_shifting=True, base_shift=0.5,
+                      max_shift=1.15, base_image_seq_len=256, max_image_seq_len=4096)
+"""FlowMatchEulerDiscreteScheduler settings of black-forest-labs/FLUX.1-dev (resolution-dependent shift)."""
+SD3_VAE = dict(scaling_factor=1.5305, shift_factor=0.0609)
+"""16-channel VAE of SD 3.x (its vae/config.json); the registry tells SD3 VAEs by this scaling factor."""
+FLUX_VAE = dict(scaling_factor=0.3611, shift_factor=0.1159)
+"""16-channel VAE of Flux.1 (its vae/config.json)."""
+
+
+def _t5_tokenizer():  # type: ignore[no-untyped-def]
+    """A T5 (Unigram) tokenizer built in memory: ``<pad>``, ``</s>``, ``<unk>``, the word boundary, printable ASCII
+    characters alone and after a word boundary (FEASIBILITY g: transformers 5 builds it from ``vocab=[(piece,
+    score), ...]``, no sentencepiece file)."""
+    from transformers import T5Tokenizer
+
+    chars = [chr(c) for c in range(33, 127)]
+    pieces = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0), ("\u2581", -2.0)]
+    pieces += [(c, -5.0) for c in chars] + [("\u2581" + c, -4.0) for c in chars]
+    return T5Tokenizer(vocab=pieces, extra_ids=0, model_max_length=512)
+
+
+def _t5_encoder(tokenizer, d_model: int):  # type: ignore[no-untyped-def]
+    from transformers import T5Config, T5EncoderModel
+
+    return T5EncoderModel(T5Config(vocab_size=len(tokenizer), d_model=d_model, d_kv=8, d_ff=37, num_layers=2,
+                                   num_heads=4, pad_token_id=tokenizer.pad_token_id,
+                                   eos_token_id=tokenizer.eos_token_id, decoder_start_token_id=0))
+
+
+def _flow_vae(scaling: dict):  # type: ignore[no-untyped-def]
+    """The 16-latent-channel VAE of SD3 and Flux (no quant convolutions), tiny: four 32-channel blocks (8x down)."""
+    from diffusers import AutoencoderKL
+
+    return AutoencoderKL(in_channels=3, out_channels=3, latent_channels=16, block_out_channels=(32,) * 4,
+                         layers_per_block=1, down_block_types=("DownEncoderBlock2D",) * 4,
+                         up_block_types=("UpDecoderBlock2D",) * 4, use_quant_conv=False, use_post_quant_conv=False,
+                         sample_size=512, **scaling)
+
+
+def sd2_components(seed: int = 2, *, in_channels: int = 4) -> dict:
+    """A tiny SD 2.x: SD 1.x's pipeline classes with SD 2's configs (FEASIBILITY g): linear projections in the UNet,
+    a ``gelu`` text encoder (OpenCLIP-H; SD 1.x's CLIP-L uses ``quick_gelu``) twice as wide as tiny-sd's (SD 2's
+    cross-attention is 1024 wide, SD 1's 768: so tiny-sd's LoRA and ControlNet do not fit it either) and a
+    v-prediction DDIM scheduler."""
+    import torch
+    from diffusers import DDIMScheduler, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    components = _tiny_components(seed)
+    tokenizer = components["tokenizer"]
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        components["unet"] = UNet2DConditionModel(
+            sample_size=96, in_channels=in_channels, out_channels=4, block_out_channels=(32, 64), layers_per_block=1,
+            down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+            up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), cross_attention_dim=64, attention_head_dim=(2, 4),
+            use_linear_projection=True)  # sample_size 96 latent px = 768 image px, SD 2.x's default size
+        config = _text_config(tokenizer, hidden=64)
+        components["text_encoder"] = CLIPTextModel(CLIPTextConfig(**{**config.to_dict(), "hidden_act": "gelu"}))
+    components["scheduler"] = DDIMScheduler(**SD2_SCHEDULER)
+    return components
+
+
+def sd3_components(seed: int = 4, *, t5: bool = True) -> dict:
+    """A tiny SD 3.x (FEASIBILITY g): an MMDiT transformer (patch 2, 16 latent channels), two CLIP encoders with
+    projections and, with `t5`, a T5 encoder; flow-matching Euler scheduler. ``joint_attention_dim`` (64) is at least
+    the two CLIP widths together (32 + 32), as in the real model (4096 >= 768 + 1280)."""
+    import torch
+    from diffusers import FlowMatchEulerDiscreteScheduler, SD3Transformer2DModel
+    from transformers import CLIPTextConfig, CLIPTextModelWithProjection
+
+    tokenizer, tokenizer_2 = _tiny_tokenizer(), _tiny_tokenizer()
+    tokenizer_3 = _t5_tokenizer() if t5 else None
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        gelu = {"hidden_act": "gelu"}
+        text_encoder = CLIPTextModelWithProjection(CLIPTextConfig(**{**_text_config(tokenizer).to_dict(), **gelu}))
+        text_encoder_2 = CLIPTextModelWithProjection(
+            CLIPTextConfig(**{**_text_config(tokenizer_2).to_dict(), **gelu}))
+        transformer = SD3Transformer2DModel(
+            sample_size=32, patch_size=2, in_channels=16, out_channels=16, num_layers=2, attention_head_dim=8,
+            num_attention_heads=4, joint_attention_dim=64, caption_projection_dim=32, pooled_projection_dim=64,
+            pos_embed_max_size=64)
+        vae = _flow_vae(SD3_VAE)
+        text_encoder_3 = _t5_encoder(tokenizer_3, 64) if tokenizer_3 is not None else None
+    return dict(transformer=transformer, scheduler=FlowMatchEulerDiscreteScheduler(**SD3_SCHEDULER), vae=vae,
+                text_encoder=text_encoder, tokenizer=tokenizer, text_encoder_2=text_encoder_2,
+                tokenizer_2=tokenizer_2, text_encoder_3=text_encoder_3, tokenizer_3=tokenizer_3)
+
+
+def flux_components(seed: int = 5) -> dict:
+    """A tiny Flux.1 (FEASIBILITY g): one double and one single transformer block, a CLIP and a T5 encoder, the
+    16-channel VAE; ``in_channels`` = 4 x 16 latent channels (2x2 packing), ``sum(axes_dims_rope)`` = head dim.
+    No guidance embedding (like FLUX.1-schnell: guidance_scale is not used)."""
+    import torch
+    from diffusers import FlowMatchEulerDiscreteScheduler, FluxTransformer2DModel
+    from transformers import CLIPTextModel
+
+    tokenizer, tokenizer_2 = _tiny_tokenizer(), _t5_tokenizer()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        text_encoder = CLIPTextModel(_text_config(tokenizer))
+        transformer = FluxTransformer2DModel(
+            patch_size=1, in_channels=64, num_layers=1, num_single_layers=1, attention_head_dim=16,
+            num_attention_heads=2, joint_attention_dim=32, pooled_projection_dim=32, axes_dims_rope=[4, 4, 8])
+        vae = _flow_vae(FLUX_VAE)
+        text_encoder_2 = _t5_encoder(tokenizer_2, 32)
+    return dict(scheduler=FlowMatchEulerDiscreteScheduler(**FLUX_SCHEDULER), vae=vae, text_encoder=text_encoder,
+                tokenizer=tokenizer, text_encoder_2=text_encoder_2, tokenizer_2=tokenizer_2, transformer=transformer)
+
+
+def _save_pipeline(models_dir: Path, folder: str, pipe) -> Path:  # type: ignore[no-untyped-def]
+    return _atomic_dir(Path(models_dir) / folder, lambda d: pipe.save_pretrained(d, safe_serialization=True))
+
+
+def build_tiny_sd2(models_dir: Path) -> Path:
+    """Write ``tiny-sd2/``: SD 2.x configs (v-prediction DDIM, linear projections, gelu text encoder)."""
+    from diffusers import StableDiffusionPipeline
+
+    return _save_pipeline(models_dir, "tiny-sd2", StableDiffusionPipeline(**sd2_components()))
+
+
+def build_tiny_sdxl_turbo(models_dir: Path) -> Path:
+    """Write ``tiny-sdxl-turbo/``: the SDXL layout with its own weights and SDXL-Turbo's scheduler
+    (EulerAncestralDiscrete, trailing timesteps; guidance 0 and 1-4 steps come from its output config)."""
+    from diffusers import EulerAncestralDiscreteScheduler, StableDiffusionXLPipeline
+
+    scheduler = EulerAncestralDiscreteScheduler.from_config(SDXL_TURBO_SCHEDULER)
+    components = {**sdxl_components(seed=6), "scheduler": scheduler}
+    return _save_pipeline(models_dir, "tiny-sdxl-turbo", StableDiffusionXLPipeline(**components))
+
+
+def build_tiny_sd3(models_dir: Path, *, t5: bool = True) -> Path:
+    """Write ``tiny-sd3/`` (with the T5 encoder) or, ``t5=False``, ``tiny-sd3-no-t5/`` (saved without it:
+    ``text_encoder_3`` is ``[null, null]`` in model_index.json, which needs ``text_encoder_3=None,
+    tokenizer_3=None`` to load: FEASIBILITY g)."""
+    from diffusers import StableDiffusion3Pipeline
+
+    return _save_pipeline(models_dir, "tiny-sd3" if t5 else "tiny-sd3-no-t5",
+                          StableDiffusion3Pipeline(**sd3_components(t5=t5)))
+
+
+def build_tiny_flux(models_dir: Path) -> Path:
+    """Write ``tiny-flux/`` (FluxPipeline)."""
+    from diffusers import FluxPipeline
+
+    return _save_pipeline(models_dir, "tiny-flux", FluxPipeline(**flux_components()))
+
+
+def build_tiny_inpainting(models_dir: Path) -> tuple[Path, Path]:
+    """Write ``tiny-sd-inpaint/`` and ``tiny-sdxl-inpaint/``: dedicated inpainting models whose UNet takes 9 input
+    channels (4 latent + 1 mask + 4 masked-image latents, as stable-diffusion-inpainting and
+    stable-diffusion-xl-1.0-inpainting-0.1); they inpaint only (FEASIBILITY f)."""
+    import torch
+    from diffusers import StableDiffusionInpaintPipeline, StableDiffusionXLInpaintPipeline, UNet2DConditionModel
+
+    sd = _tiny_components(8)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(8)
+        sd["unet"] = UNet2DConditionModel.from_config({**dict(sd["unet"].config), "in_channels": 9})
+    xl = sdxl_components(seed=9)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(9)
+        xl["unet"] = UNet2DConditionModel.from_config({**dict(xl["unet"].config), "in_channels": 9})
+    return (_save_pipeline(models_dir, "tiny-sd-inpaint", StableDiffusionInpaintPipeline(**sd)),
+            _save_pipeline(models_dir, "tiny-sdxl-inpaint",
+                           StableDiffusionXLInpaintPipeline(**xl, requires_aesthetics_score=False)))
+
+
+def build_tiny_families(models_dir: Path, *, force: bool = False) -> list[Path]:
+    """Build every folder of :data:`TINY_FAMILY_FOLDERS` that is missing (all with `force`); returns their paths."""
+    models_dir = Path(models_dir)
+    builders = {"tiny-sd2": build_tiny_sd2, "tiny-sdxl-turbo": build_tiny_sdxl_turbo,
+                "tiny-sd3": build_tiny_sd3, "tiny-sd3-no-t5": lambda d: build_tiny_sd3(d, t5=False),
+                "tiny-flux": build_tiny_flux, "tiny-sd-inpaint": build_tiny_inpainting}
+    for folder, build in builders.items():
+        if force or not (models_dir / folder / "model_index.json").is_file() or (
+                folder == "tiny-sd-inpaint" and not (models_dir / "tiny-sdxl-inpaint" / "model_index.json").is_file()):
+            build(models_dir)
+    return [models_dir / folder for folder in TINY_FAMILY_FOLDERS]
+
+
 def build_all_tiny(models_dir: Path, *, force: bool = False) -> list[Path]:
     """Build tiny-sd (if missing) and every tiny model above into `models_dir`; returns their paths.
 
@@ -312,8 +515,10 @@ def build_all_tiny(models_dir: Path, *, force: bool = False) -> list[Path]:
     from devserver.generation.tiny_enhanced import build_enhanced_tiny
 
     written += build_enhanced_tiny(models_dir, force=force)
+    written += build_tiny_families(models_dir, force=force)
     return written
 
 
-__all__ = ["TINY_SD_FOLDER", "TINY_SDXL_FOLDER", "build_all_tiny", "build_tiny_controlnet", "build_tiny_lora",
+__all__ = ["TINY_FAMILY_FOLDERS", "TINY_SD_FOLDER", "TINY_SDXL_FOLDER", "build_all_tiny", "build_tiny_families",
+           "build_tiny_controlnet", "build_tiny_lora",
            "build_tiny_sd1_file", "build_tiny_sdxl", "build_tiny_upscaler", "build_tiny_vae", "randomize_zero_convs"]

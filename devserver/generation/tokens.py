@@ -33,10 +33,14 @@ TOKENIZER_FOLDERS: dict[str, tuple[str, ...]] = {
     "sd": ("tokenizer",),
     "sdxl": ("tokenizer", "tokenizer_2"),
     "sd3": ("tokenizer", "tokenizer_2", "tokenizer_3"),
+    "sd2": ("tokenizer",),
+    "flux": ("tokenizer", "tokenizer_2"),
 }
 """The tokenizer subfolders of a diffusers folder per model family (model_index.json names them so)."""
 SD3_T5_MAX_TOKENS = 256
 """Tokens SD 3's T5 encoder reads: ``max_sequence_length`` of diffusers' StableDiffusion3Pipeline (default 256)."""
+FLUX_T5_MAX_TOKENS = 512
+"""Tokens Flux's T5 encoder reads: ``max_sequence_length`` of diffusers' FluxPipeline (default 512)."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,8 @@ def _load(path: Path, name: str, family: str) -> _Tokenizer:
     if not tokenizer.is_fast:
         raise TypeError(f"{path} has no fast tokenizer (offsets are needed)")
     max_tokens = SD3_T5_MAX_TOKENS if family == "sd3" and name == "tokenizer_3" else int(tokenizer.model_max_length)
+    if family == "flux" and name == "tokenizer_2":
+        max_tokens = FLUX_T5_MAX_TOKENS
     # counting a long prompt is the point here: keep transformers from warning that it exceeds the limit
     tokenizer.model_max_length = 1_000_000
     return _Tokenizer(name=name, tokenizer=tokenizer, max_tokens=max_tokens)

@@ -175,12 +175,13 @@ class RunStream:
                 continue
             if item is END_OF_STREAM:
                 return
-            if not isinstance(item, JobEvent) or item.id <= last_id:
+            if not isinstance(item, JobEvent):
                 continue
-            yield item
-            last_id = item.id
+            if item.id > last_id:
+                yield item
+                last_id = item.id
             if item.type in TERMINAL_EVENTS:
-                return
+                return  # also when the client said it had seen it (a Last-Event-ID beyond it): the run has ended
 
     def close(self) -> None:
         """Unsubscribe (idempotent)."""

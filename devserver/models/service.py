@@ -1118,7 +1118,7 @@ class ModelService:
 
 
 def _config_family_fits(config_family: str, detected: str) -> bool:
-    """Output configs say ``sd`` for SD 1.x and 2.x."""
+    """Output configs say ``sd`` for SD 1.x (older ones also for 2.x) and ``sd2`` for SD 2.x."""
     return detected in ("sd1", "sd2") if config_family == "sd" else detected == config_family
 
 

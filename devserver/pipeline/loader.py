@@ -288,6 +288,24 @@ def _check_configs(configs: Mapping[str, InterceptionConfig], pipelines: Mapping
                                           "on the learner's idea")
 
 
+def _check_family(rel: str, config: OutputConfig) -> None:
+    """Defaults the config's model family can run (devserver.generation.families): sizes in its multiple (16 for
+    SD 3 and Flux), no scheduler swap on a flow-matching model, a 9-channel inpainting model only in a family
+    that has them."""
+    from devserver.generation.families import family
+
+    fam = family(config.model.family)
+    for side in ("width", "height"):
+        if getattr(config.defaults, side) % fam.size_multiple:
+            raise SchemaFileError(rel, f"defaults.{side}", f"must be a multiple of {fam.size_multiple} for family "
+                                  f"{fam.name} ({fam.label})")
+    if config.defaults.scheduler is not None and not fam.scheduler_swappable:
+        raise SchemaFileError(rel, "defaults.scheduler", f"must be null for family {fam.name}: {fam.label} models "
+                              "use their own flow-matching scheduler")
+    if config.model.inpainting and fam.name not in ("sd", "sd2", "sdxl"):
+        raise SchemaFileError(rel, "model.inpainting", f"{fam.label} has no 9-channel inpainting UNet")
+
+
 def _check_output_configs(output_configs: Mapping[str, OutputConfig],
                           chunks: Mapping[str, ProcessingChunk | OutputChunk]) -> None:
     """Output configs name an output chunk and use only {{INPUT_TEXT}}; the default one exists."""
@@ -300,6 +318,7 @@ def _check_output_configs(output_configs: Mapping[str, OutputConfig],
         if unknown:
             raise SchemaFileError(rel, "optimization_template",
                                   f"unknown placeholders {sorted(unknown)}; only {{{{INPUT_TEXT}}}} is filled in")
+        _check_family(rel, config)
     if DEFAULT_OUTPUT_CONFIG not in output_configs:
         raise SchemaFileError(f"configs/output/{DEFAULT_OUTPUT_CONFIG}.json", "(file)",
                               "the default output config is missing (requests without output_config use it)")

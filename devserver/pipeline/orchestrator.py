@@ -26,10 +26,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from PIL import Image
 from pydantic import BaseModel
 
 from devserver.contracts.api import (
     BlockedResponse,
+    ModeAvailability,
+    OutputModes,
     ExecuteRequest,
     ExecuteResponse,
     GenerationParameters,
@@ -59,11 +62,13 @@ from devserver.errors import (
 from devserver.generation.image_files import encode_image
 from devserver.generation.backend import (
     MIN_SIDE_PX,
+    check_request,
     DiffusersBackend,
     GenerationRequest,
     GenerationResult,
     ModelRef,
 )
+from devserver.generation import families, inpaint
 from devserver.generation.png import format_parameters
 from devserver.pipeline.enhanced import (
     checkpoint_config,
@@ -88,6 +93,7 @@ from devserver.safety.filters import SafetyFilter
 from devserver.settings import Settings
 from devserver.storage.recorder import Run, RunRecorder
 from devserver.storage.uploads import UploadStore
+from devserver.storage.uploads import encode_png as encode_upload_png
 
 log = logging.getLogger(__name__)
 
@@ -161,11 +167,40 @@ class GenerationPlan:
     gen_request: GenerationRequest
 
 
+@dataclass(frozen=True)
+class PromptJobPlan:
+    """A checked job of the seed-002 job API (from :meth:`Orchestrator.prepare_prompt_job`): a final prompt (no
+    interception, no optimization) with stage 4's request.
+
+    Attributes:
+        prompt / negative_prompt: the client's texts (the negative prompt None when it kept the default); both
+            pass stage 1 and stage 3c.
+        language: the prompt's language (stage 3b translates where the safety level asks for it).
+        output_config: the target model's config.
+        gen_request: stage 4's parameters, with the decoded images (prompt filled in by stage 3).
+        record: extra fields for metadata.json (the API and operation that made the run).
+    """
+
+    prompt: str
+    negative_prompt: str | None
+    language: str
+    output_config: OutputConfig
+    gen_request: GenerationRequest
+    record: dict[str, Any]
+
+
 def model_ref(output_config: OutputConfig) -> ModelRef:
     """The generation backend's view of an output config's model source."""
     src = output_config.model
     return ModelRef(id=output_config.id, family=src.family, builtin=src.builtin, local_dir=src.local_dir,
-                    hub_id=src.hub_id, single_file=src.single_file)
+                    hub_id=src.hub_id, single_file=src.single_file, inpainting=src.inpainting)
+
+
+def output_modes(output_config: OutputConfig) -> OutputModes:
+    """Which generation modes the output config's model can run, and why not (devserver.generation.families)."""
+    support = families.mode_support(output_config.model.family, output_config.model.inpainting)
+    return OutputModes(**{mode: ModeAvailability(available=reason is None, reason=reason)
+                          for mode, reason in support.items()})
 
 
 def _client_negative_prompt(params: GenerationParameters | None) -> str | None:
@@ -177,12 +212,16 @@ def _ms_since(start: float) -> int:
     return int((time.perf_counter() - start) * 1000)
 
 
-def _request_record(parameters: GenerationParameters | None, input_image: str | None) -> dict[str, Any]:
+def _request_record(parameters: GenerationParameters | None, input_image: str | None,
+                    mask_image: str | None = None) -> dict[str, Any]:
     """What metadata.json keeps of a request beyond the stages, so a client can restore it: the learner's
-    ``parameters`` (only the ones sent) and the ``input_image`` upload id (img2img)."""
+    ``parameters`` (only the ones sent), the ``input_image`` upload id (img2img) and the ``mask_image`` upload id
+    (inpainting)."""
     record: dict[str, Any] = {"parameters": parameters.model_dump(exclude_none=True) if parameters else {}}
     if input_image is not None:
         record["input_image"] = input_image
+    if mask_image is not None:
+        record["mask_image"] = mask_image
     return record
 
 
@@ -226,7 +265,8 @@ class Orchestrator:
         resolved = self._resolve_config(req.schema_, req.input_text, req.context_prompt, req.language,
                                         has_image=req.input_image is not None)
         output_config = self._output_config(req.output_config)
-        gen_request = self._generation_request(output_config, req.parameters, req.seed, req.input_image)
+        gen_request = self._generation_request(output_config, req.parameters, req.seed, req.input_image,
+                                               req.mask_image)
         gen_request = with_config_loras(gen_request, resolved.config, output_config, self.catalog)
         return ExecutePlan(request=req, resolved=resolved, output_config=output_config, gen_request=gen_request)
 
@@ -250,11 +290,12 @@ class Orchestrator:
         # 1. create the run and record its inputs
         run = self.recorder.create(safety_level=self.settings.safety_level, run_id=run_id,
                                    config=resolved.config.id, output_config=output_config.id, language=req.language,
-                                   **_request_record(req.parameters, req.input_image))
+                                   **_request_record(req.parameters, req.input_image, req.mask_image))
         observer.run_started(run.run_id)
         try:
             with self._logging_failures(run):
                 self._record_inputs(run, resolved, req.input_text, req.language, req.input_image)
+                self._record_mask(run, req.mask_image)
                 # 2. stage 1: safety on everything the learner wrote
                 negative = _client_negative_prompt(req.parameters)
                 learner_texts = [("input_text", req.input_text),
@@ -287,7 +328,8 @@ class Orchestrator:
         if req.run_id is not None:
             self.recorder.open(req.run_id)
         output_config = self._output_config(req.output_config)
-        gen_request = self._generation_request(output_config, req.parameters, req.seed, req.input_image)
+        gen_request = self._generation_request(output_config, req.parameters, req.seed, req.input_image,
+                                               req.mask_image)
         return GenerationPlan(request=req, output_config=output_config, gen_request=gen_request)
 
     def run_generation(self, plan: GenerationPlan, *, run_id: str, observer: RunObserver = _NULL_OBSERVER,
@@ -310,11 +352,13 @@ class Orchestrator:
         stages = Stages()
         try:
             with self._logging_failures(run):
-                run.update(output_config=output_config.id, **_request_record(req.parameters, req.input_image))
+                run.update(output_config=output_config.id,
+                           **_request_record(req.parameters, req.input_image, req.mask_image))
                 if req.run_id is None:
                     run.add_text("input", req.prompt)
                 if req.input_image is not None:
                     run.add_bytes("input_image", "png", self.uploads.path_for(req.input_image).read_bytes())
+                self._record_mask(run, req.mask_image)
                 if raw_text_check:
                     stages.stage1 = self._safety_stage(run, 1, [("prompt", req.prompt), (
                         "parameters.negative_prompt", _client_negative_prompt(req.parameters))], stages, observer)
@@ -323,6 +367,55 @@ class Orchestrator:
                                                        req.prompt, observer, optimization=edited,
                                                        negative_prompt=_client_negative_prompt(req.parameters))
                 media, stages.stage4 = self._generation_stage(run, stages, output_config, plan.gen_request, observer)
+        except _Blocked as blocked:
+            return blocked.response
+        return GenerationResponse(status="success", run_id=run.run_id, media_output=media[0], stages=stages,
+                                  duration_ms=_ms_since(start), media_outputs=media)
+
+    # ----------------------------------------------------------------------------- jobs: the seed-002 job API
+    def prepare_prompt_job(self, *, output_config: str | None, prompt: str, negative_prompt: str | None,
+                           language: str, parameters: GenerationParameters, seed: int | None,
+                           image: Image.Image | None, mask: Image.Image | None,
+                           record: dict[str, Any]) -> PromptJobPlan:
+        """Check a job of ``POST /v1/jobs`` without writing anything (its images are already decoded).
+
+        Raises:
+            OutputConfigNotFoundError (404), OutputConfigUnavailableError (409), RequestValidationError (422, also
+            ``mask_empty`` and ``mode_unsupported``).
+        """
+        config = self._output_config(output_config)
+        gen_request = self.build_generation_request(config, parameters, seed, image, mask)
+        return PromptJobPlan(prompt=prompt, negative_prompt=negative_prompt, language=language, output_config=config,
+                             gen_request=gen_request, record=record)
+
+    def run_prompt_job(self, plan: PromptJobPlan, *, run_id: str,
+                       observer: RunObserver = _NULL_OBSERVER) -> GenerationResponse | BlockedResponse:
+        """Stages 1, 3 (3b, 3c; the prompt is final, so no 3a) and 4 of a seed-002 job, in a new run folder.
+
+        Returns:
+            GenerationResponse, or BlockedResponse when stage 1, 3c or 4b blocks (nothing generated or kept).
+        Raises:
+            as :meth:`run_generation`.
+        """
+        start = time.perf_counter()
+        request = plan.gen_request
+        run = self.recorder.create(safety_level=self.settings.safety_level, run_id=run_id,
+                                   output_config=plan.output_config.id, language=plan.language, **plan.record)
+        observer.run_started(run.run_id)
+        stages = Stages()
+        try:
+            with self._logging_failures(run):
+                run.add_text("input", plan.prompt)
+                for entity, image in (("input_image", request.init_image), ("input_mask", request.mask_image)):
+                    if image is not None:
+                        run.add_bytes(entity, "png", encode_upload_png(image))
+                texts = [("operation.prompt", plan.prompt), ("operation.negative_prompt", plan.negative_prompt)]
+                stages.stage1 = self._safety_stage(run, 1, texts, stages, observer)
+                final = TextStep(status="edited", output=plan.prompt, detail="the job's prompt is used as given")
+                stages.stage3 = self._pre_output_stage(run, stages, plan.prompt, plan.output_config, plan.language,
+                                                       plan.prompt, observer, optimization=final,
+                                                       negative_prompt=plan.negative_prompt)
+                media, stages.stage4 = self._generation_stage(run, stages, plan.output_config, request, observer)
         except _Blocked as blocked:
             return blocked.response
         return GenerationResponse(status="success", run_id=run.run_id, media_output=media[0], stages=stages,
@@ -456,7 +549,28 @@ class Orchestrator:
         return output_config
 
     def _generation_request(self, output_config: OutputConfig, params: GenerationParameters | None,
-                            seed: int | None, input_image: str | None) -> GenerationRequest:
+                            seed: int | None, input_image: str | None,
+                            mask_image: str | None = None) -> GenerationRequest:
+        """Stage 4's request from a request's parameters, the output config's defaults and the uploads.
+
+        Raises:
+            RequestValidationError (422): a size/steps limit of the output config, an img2img/inpainting parameter
+                without its image, a mask without an input image; MaskEmptyError (422) for a mask with nothing
+                painted; ModeUnsupportedError (422) when the model cannot run the mode.
+            InvalidIdError (400), UploadNotFoundError (404): an upload id.
+        """
+        init_image = self.uploads.open_rgb(input_image) if input_image is not None else None
+        mask = self.uploads.open_rgb(mask_image) if mask_image is not None else None
+        return self.build_generation_request(output_config, params, seed, init_image, mask)
+
+    def build_generation_request(self, output_config: OutputConfig, params: GenerationParameters | None,
+                                 seed: int | None, init_image: Image.Image | None,
+                                 mask: Image.Image | None) -> GenerationRequest:
+        """:meth:`_generation_request` on images already in memory (the seed-002 job API decodes its own).
+
+        Raises:
+            as :meth:`_generation_request` (without the upload errors).
+        """
         defaults = output_config.defaults
         p = params or GenerationParameters()
         width = p.width if p.width is not None else defaults.width
@@ -474,10 +588,7 @@ class Orchestrator:
                 f"steps must be between 1 and {output_config.max_steps} for output config {output_config.id!r}, "
                 f"got {steps}",
                 details={"field": "parameters.steps", "value": steps, "min": 1, "max": output_config.max_steps})
-        if p.strength is not None and input_image is None:
-            raise RequestValidationError("strength applies to img2img only; send input_image or omit strength",
-                                         details={"field": "parameters.strength", "value": p.strength})
-        init_image = self.uploads.open_rgb(input_image) if input_image is not None else None
+        self._check_images(output_config, p, init_image, mask)
         request = GenerationRequest(
             prompt="",  # filled in by stage 3
             negative_prompt=p.negative_prompt if p.negative_prompt is not None else defaults.negative_prompt,
@@ -486,8 +597,33 @@ class Orchestrator:
             scheduler=p.scheduler if p.scheduler is not None else defaults.scheduler,
             init_image=init_image, strength=p.strength if p.strength is not None else defaults.strength,
             **enhanced_request(p, self.uploads, self.settings.output_max_side_px,
-                               box=(width, height), img2img=input_image is not None))
+                               box=(width, height), img2img=init_image is not None),
+            mask_image=mask, padding_mask_crop=p.padding_mask_crop,
+            mask_blur=p.mask_blur if p.mask_blur is not None else inpaint.DEFAULT_MASK_BLUR_PX)
+        # everything stage 4 would refuse, before queueing
+        check_request(model_ref(output_config), request, self.settings.output_max_side_px)
         return self._resolve_addons(request, output_config)
+
+    @staticmethod
+    def _check_images(output_config: OutputConfig, p: GenerationParameters, init_image: Image.Image | None,
+                      mask: Image.Image | None) -> None:
+        """The images a request brings fit its parameters and the model can run the mode they make."""
+        if p.strength is not None and init_image is None:
+            raise RequestValidationError("strength applies to img2img and inpainting only; send input_image or "
+                                         "omit strength", details={"field": "parameters.strength",
+                                                                   "value": p.strength})
+        if mask is not None and init_image is None:
+            raise RequestValidationError("mask_image needs input_image: inpainting repaints part of an uploaded "
+                                         "photo", details={"field": "mask_image"})
+        for field in ("mask_blur", "padding_mask_crop"):
+            if getattr(p, field) is not None and mask is None:
+                raise RequestValidationError(f"{field} applies to inpainting only; send mask_image or omit {field}",
+                                             details={"field": f"parameters.{field}", "value": getattr(p, field)})
+        if mask is not None:
+            inpaint.check_not_empty(mask)
+        mode = "txt2img" if init_image is None else ("img2img" if mask is None else "inpaint")
+        families.check_mode(output_config.id, output_config.model.family, mode,
+                            inpainting_model=output_config.model.inpainting)
 
     def _resolve_addons(self, request: GenerationRequest, output_config: OutputConfig) -> GenerationRequest:
         """`request` with its add-ons checked (422/409 now, before the job is queued) and named by registry id."""
@@ -518,6 +654,11 @@ class Orchestrator:
         run.add_text("input", input_text)
         if input_image is not None:
             run.add_bytes("input_image", "png", self.uploads.path_for(input_image).read_bytes())
+
+    def _record_mask(self, run: Run, mask_image: str | None) -> None:
+        """Keep the inpainting mask in the run folder (``NN_input_mask.png``), as uploaded (normalised)."""
+        if mask_image is not None:
+            run.add_bytes("input_mask", "png", self.uploads.path_for(mask_image).read_bytes())
 
     def _safety_stage(self, run: Run, stage: int, texts: ClientTexts, stages: Stages,
                       observer: RunObserver) -> SafetyStage:
@@ -635,7 +776,8 @@ class Orchestrator:
                               total_steps=result.total_steps, cfg=result.cfg, scheduler=result.scheduler,
                               strength=result.strength, negative_prompt=request.negative_prompt,
                               device=result.device, duration_ms=result.duration_ms, output_check=verdict,
-                              enhancements=enhancements)
+                              enhancements=enhancements, mask_blur=result.mask_blur,
+                              padding_mask_crop=result.padding_mask_crop, mask_coverage=result.mask_coverage)
         stages.stage4 = report
         if verdict is not None:
             run.add_json("safety_stage4b", verdict.model_dump(mode="json"))
@@ -664,7 +806,8 @@ class Orchestrator:
         parameters = format_parameters(
             prompt=request.prompt, negative_prompt=request.negative_prompt, steps=result.steps,
             scheduler=result.scheduler, cfg=result.cfg, seed=seed, width=image.width, height=image.height,
-            model=output_config.id, strength=result.strength, extra=infotext_extra(stages.stage4))
+            model=output_config.id, strength=result.strength, extra=infotext_extra(stages.stage4),
+            mask_blur=result.mask_blur, padding_mask_crop=result.padding_mask_crop)
         meta: dict[str, Any] = {"run_id": run.run_id, "output_config": output_config.id, "mode": result.mode,
                                 "model": result.model_source, "safety_level": self.settings.safety_level,
                                 "seed": seed, "stages": stages.model_dump(mode="json", exclude_none=True)}

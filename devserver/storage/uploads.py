@@ -18,6 +18,8 @@ Nothing touches the disk before step 5, so a refused upload leaves nothing behin
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
 import logging
 import struct
@@ -186,6 +188,49 @@ class UploadStore:
             file_size_bytes=len(png),
             source_format=source_format,
         )
+
+    def decode_base64(self, text: str, *, field: str) -> Image.Image:
+        """An image sent inline as base64 (the seed-002 job API), checked and normalised exactly like an upload,
+        kept in memory (nothing is written).
+
+        Args:
+            text: base64 of a PNG, JPEG or WEBP file (standard alphabet, padding optional, whitespace ignored), or a
+                ``data:image/...;base64,`` URL.
+            field: the request field, named in errors (e.g. ``operation.image``).
+        Returns:
+            the normalised RGB image (EXIF orientation applied, alpha flattened on white, longest side at most
+            ``max_side_px``).
+        Raises:
+            UploadTooLargeError (413): more than ``max_bytes`` decoded bytes (refused from the text's length first).
+            UploadInvalidError (400): not base64, or not a readable image (``image_too_large`` for a bomb).
+            UnsupportedMediaTypeError (415): an image in another format.
+        """
+        if text.startswith("data:"):
+            header, _, text = text.partition(",")
+            if not header.endswith(";base64"):
+                raise UploadInvalidError(f"{field}: a data URL must be base64-encoded (data:image/png;base64,...)",
+                                         details={"field": field})
+        compact = "".join(text.split())
+        if len(compact) > 4 * ((self.max_bytes + 2) // 3):  # refused before decoding: base64 of max_bytes
+            raise UploadTooLargeError(
+                f"{field}: the image is larger than the limit of {self.max_bytes / 2**20:.3g} MB ({self.max_bytes} "
+                "bytes).", details={"field": field, "limit_bytes": self.max_bytes})
+        try:
+            data = base64.b64decode(compact + "=" * (-len(compact) % 4), validate=True)
+        except (binascii.Error, ValueError):
+            raise UploadInvalidError(f"{field}: not valid base64 (standard alphabet A-Z a-z 0-9 + /)",
+                                     details={"field": field}) from None
+        if len(data) > self.max_bytes:
+            raise UploadTooLargeError(
+                f"{field}: the image is larger than the limit of {self.max_bytes / 2**20:.3g} MB ({self.max_bytes} "
+                "bytes).", details={"field": field, "limit_bytes": self.max_bytes})
+        try:
+            image, _, _ = normalize_image(data, max_side_px=self.max_side_px, max_pixels=self.max_pixels)
+        except (UploadInvalidError, UnsupportedMediaTypeError) as exc:
+            exc.message = f"{field}: {exc.message}"
+            exc.details = {**exc.details, "field": field}
+            raise
+        return image
 
     def path_for(self, image_id: str) -> Path:
         """The stored PNG of `image_id`.
@@ -448,6 +493,11 @@ def _grey16_to_grey8(image: Image.Image) -> Image.Image:
         grey.putalpha(wide.point([0 if value == transparent else 255 for value in range(65536)], "L"))
     grey.info = {}
     return grey
+
+
+def encode_png(image: Image.Image) -> bytes:
+    """A normalised image as the PNG an upload is stored as (no metadata chunks); e.g. for a run folder's copy."""
+    return _encode_png(image)
 
 
 def _encode_png(image: Image.Image) -> bytes:

@@ -37,6 +37,20 @@ def test_run_img2img_from_a_file(env, tmp_path, capsys):
     assert "img2img 256x168" in out
 
 
+def test_run_inpainting_from_files(env, tmp_path, capsys):
+    photo, mask = tmp_path / "photo.png", tmp_path / "mask.png"
+    Image.new("RGB", (128, 128), (10, 120, 200)).save(photo)
+    white = Image.new("L", (128, 128), 0)
+    white.paste(255, (32, 32, 96, 96))
+    white.save(mask)
+    assert main(["run", "", "--image", str(photo), "--mask", str(mask), "--rules", "a sun", "--seed", "2"]) == 0
+    assert "inpaint 256x256" in capsys.readouterr().out
+    black = tmp_path / "black.png"
+    Image.new("L", (128, 128), 0).save(black)
+    assert main(["run", "", "--image", str(photo), "--mask", str(black), "--rules", "a sun"]) == 2
+    assert "mask_empty" in capsys.readouterr().err
+
+
 def test_run_blocked_exits_3(env, capsys):
     assert main(["run", "a bloody gore scene"]) == 3
     assert "BLOCKED at stage 1" in capsys.readouterr().out

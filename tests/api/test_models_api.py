@@ -20,6 +20,14 @@ TINY_IDS = {
     "tiny-sdxl": ("checkpoint", "sdxl", "diffusers"),
     "tiny-sd1.safetensors": ("checkpoint", "sd1", "safetensors"),
     "tiny-sdxl.safetensors": ("checkpoint", "sdxl", "safetensors"),
+    # issue 11: one tiny build per family, and dedicated (9-channel) inpainting models
+    "tiny-sd2": ("checkpoint", "sd2", "diffusers"),
+    "tiny-sdxl-turbo": ("checkpoint", "sdxl", "diffusers"),
+    "tiny-sd3": ("checkpoint", "sd3", "diffusers"),
+    "tiny-sd3-no-t5": ("checkpoint", "sd3", "diffusers"),
+    "tiny-flux": ("checkpoint", "flux", "diffusers"),
+    "tiny-sd-inpaint": ("checkpoint", "sd1", "diffusers"),
+    "tiny-sdxl-inpaint": ("checkpoint", "sdxl", "diffusers"),
     "vae:tiny-vae": ("vae", "sd1", "diffusers"),
     "vae:tiny-vae.safetensors": ("vae", "unknown", "safetensors"),
     "loras:tiny-lora.safetensors": ("lora", "sd1", "safetensors"),
@@ -88,7 +96,7 @@ def test_list_shows_every_tiny_model_with_type_family_format(client):
 
 def test_list_distributions_filters_sorting_and_pages(client):
     everything = client.get("/api/models", query_string={"page_size": 200}).json
-    assert everything["type_distribution"]["checkpoint"] == 5
+    assert everything["type_distribution"]["checkpoint"] == 12  # 4 + 7 families/inpainting (issue 11) + fast SDXL
     assert everything["type_distribution"]["lora"] == 3
     assert sum(everything["status_distribution"].values()) == everything["total_count"] == len(TINY_IDS)
 
@@ -101,7 +109,8 @@ def test_list_distributions_filters_sorting_and_pages(client):
     assert sizes == sorted(sizes, reverse=True)
 
     page2 = client.get("/api/models", query_string={"page_size": 3, "page": 2}).json
-    assert (page2["page"], page2["page_size"], page2["total_pages"], len(page2["models"])) == (2, 3, 6, 3)
+    assert (page2["page"], page2["page_size"], page2["total_pages"], len(page2["models"])) == (
+        2, 3, -(-len(TINY_IDS) // 3), 3)
     page1 = client.get("/api/models", query_string={"page_size": 3, "page": 1}).json
     assert not {m["id"] for m in page1["models"]} & {m["id"] for m in page2["models"]}
 
@@ -333,7 +342,7 @@ def test_list_parameters_take_repeated_or_comma_separated_values(client):
     comma = client.get("/api/models/search", query_string={"model_types": "lora,vae"}).json
     repeated = client.get("/api/models/search?model_types=lora&model_types=vae").json
     assert {r["model"]["id"] for r in comma["results"]} == {r["model"]["id"] for r in repeated["results"]} == {
-        "loras:tiny-lora.safetensors", "vae:tiny-vae", "vae:tiny-vae.safetensors"}
+        model_id for model_id, (type_, _, _) in TINY_IDS.items() if type_ in ("lora", "vae")}
     empty = client.get("/api/models/search?compatible_devices=")
     assert empty.status_code == 422 and "compatible_devices" in empty.json["error"]["message"]
 

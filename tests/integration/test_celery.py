@@ -308,6 +308,48 @@ def test_routing_a_model_only_worker_b_serves_never_runs_on_a(cluster, web):
     assert res.status_code == 409 and "no GPU worker" in res.json()["error"]["message"]
 
 
+def test_inpainting_and_the_seed_job_api_run_on_gpu_workers(cluster, web):
+    """Issue 11: the mask travels in the stage-4 message (as a PNG), the worker inpaints, the web node records;
+    a /v1/jobs operation takes the same path and streams its steps from the worker."""
+    import base64
+
+    live = web()
+    photo = Image.fromarray((np.random.RandomState(3).rand(64, 64, 3) * 255).astype(np.uint8))
+    mask = Image.new("L", (64, 64), 0)
+    mask.paste(255, (16, 16, 48, 48))
+
+    def upload(image: Image.Image) -> str:
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        import requests
+
+        res = requests.post(live.url + "/api/media/upload/image", files={"file": ("x.png", buffer.getvalue())},
+                            timeout=WAIT_S)
+        assert res.status_code == 200, res.text
+        return res.json()["image_id"]
+
+    res = live.post("/api/schema/pipeline/generation", {
+        "prompt": "a kite", "seed": 8, "input_image": upload(photo), "mask_image": upload(mask),
+        "parameters": {**SMALL, "mask_blur": 0, "strength": 1.0}})
+    assert res.status_code == 200, res.text
+    body = res.json()
+    assert body["stages"]["stage4"]["mode"] == "inpaint" and worker_of(live, body["run_id"])
+    keep = np.asarray(mask) == 0
+    assert (pixels(live, body["run_id"])[keep] == np.asarray(photo)[keep]).all()
+
+    def b64(image: Image.Image) -> str:
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        return base64.b64encode(buffer.getvalue()).decode()
+
+    accepted = live.post("/v1/jobs", {"operation": {"type": "SDInpaint", "prompt": "a kite", "steps": 3,
+                                                    "width": 64, "height": 64, "seed": 8, "image": b64(photo),
+                                                    "mask": b64(mask), "mask_blur": 0}}).json()
+    text = live.get(accepted["stream_url"]).text
+    assert "data: Step 1/" in text and "event: complete" in text
+    assert worker_of(live, accepted["job_id"])
+
+
 def test_sigkill_of_the_worker_mid_run_completes_on_the_other_with_identical_pixels(cluster, web):
     live = web(queue_concurrency=2)
     run_id = live.submit("kill me halfway", parameters=HOLD, seed=4242)

@@ -106,7 +106,10 @@ def test_schemathesis_finds_nothing(tmp_path: Path, tiny_model_dir: Path) -> Non
            "DEVSERVER_SCHEMAS_DIR": str(_small_output_configs(tmp_path / "schemas")),
            "DEVSERVER_MODELS_DIR": str(tiny_model_dir), "DEVSERVER_DEVICE": "cpu", "DEVSERVER_QUEUE_MAX_JOBS": "4",
            "DEVSERVER_QUEUE_MAX_JOBS_PER_CLIENT": "4", "DEVSERVER_ADMIN_TOKEN": ADMIN_TOKEN,
-           "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
+           "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1",
+           # generated runs that name no model use one of at most 4 steps: schemathesis follows the links from
+           # POST /v1/jobs to the job's stream, which waits for the image (and the jobs queued before it)
+           "DEVSERVER_DEFAULT_OUTPUT_CONFIG": "tiny_sdxl_turbo"}
     server = ServerProcess(env, tmp_path / "server.log")
     (tmp_path / "everyone").mkdir()
     (tmp_path / "admin").mkdir()

@@ -116,10 +116,10 @@ def test_output_defaults_fit_the_model(output_config: OutputConfig) -> None:
     # diffusers img2img runs int(steps * strength) steps and refuses 0
     # (https://huggingface.co/docs/diffusers/using-diffusers/img2img; SDXL-Turbo card: "steps * strength >= 1")
     assert int(defaults.steps * defaults.strength) >= 1
-    if output_config.model.family in ("sd", "sdxl"):
+    if output_config.model.family in ("sd", "sd2", "sdxl") or output_config.id.endswith("_no_t5"):
         assert output_config.prompt_max_tokens == 77, "CLIP text encoders read 77 tokens"
     else:
-        assert output_config.prompt_max_tokens > 77, "SD3 also reads prompts with T5"
+        assert output_config.prompt_max_tokens > 77, "SD3 and Flux also read prompts with T5"
 
 
 @pytest.mark.parametrize("output_config", OUTPUT_CONFIGS, ids=_ids(OUTPUT_CONFIGS))

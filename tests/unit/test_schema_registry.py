@@ -79,7 +79,11 @@ def test_categories_sorted_by_order(registry: SchemaRegistry) -> None:
 
 
 def test_output_configs_shipped(registry: SchemaRegistry) -> None:
-    assert set(registry.output_configs) == {"tiny_sd", "tiny_sdxl", "sd15", "sdxl_base", "sdxl_turbo", "sd35_large"}
+    assert set(registry.output_configs) == {
+        "tiny_sd", "tiny_sdxl", "sd15", "sdxl_base", "sdxl_turbo", "sd35_large",
+        # issue 11: every family as a tiny build and with real weights, and dedicated inpainting models
+        "tiny_sd2", "tiny_sdxl_turbo", "tiny_sd3", "tiny_sd3_no_t5", "tiny_flux", "tiny_sd_inpaint",
+        "tiny_sdxl_inpaint", "sd21", "sd3_medium", "flux_schnell", "sd15_inpainting", "sdxl_inpainting"}
     default = registry.output_config(DEFAULT_OUTPUT_CONFIG)
     assert (default.model.family, default.model.builtin) == ("sd", "tiny_sd")
     assert (default.defaults.width, default.defaults.height, default.defaults.steps) == (256, 256, 12)

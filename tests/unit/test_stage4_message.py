@@ -125,3 +125,32 @@ def test_the_enhanced_fields_travel_exactly_and_a_batch_comes_back_whole():
     back = stage4.decode_result(json.loads(json.dumps(stage4.encode_result(result))))
     assert all(np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(back.images, images, strict=True))
     assert back.seeds == (10, 11, 12) and back.applied == result.applied
+
+
+def test_an_inpainting_request_on_another_family_travels_with_its_mask():
+    """Issue 11: the mask (a greyscale PNG), its blur and crop, the family and the inpainting flag reach the GPU
+    worker unchanged, and the result's inpainting facts come back."""
+    model = ModelRef(id="tiny_sdxl_inpaint", family="sdxl", local_dir="tiny-sdxl-inpaint", inpainting=True)
+    request = GenerationRequest(prompt="a kite", width=64, height=64, steps=3, seed=5, init_image=noise((64, 48)),
+                                strength=1.0, mask_image=noise((32, 24), "L", seed=4), mask_blur=6,
+                                padding_mask_crop=16)
+    message = json.loads(json.dumps(stage4.encode_request(model, request, run_id="r", task_id="t")))
+    assert set(message["request"]["mask_image"]) == {"$png"} and message["model"]["inpainting"] is True
+
+    decoded_model, decoded = stage4.decode_request(message)
+
+    assert decoded_model == model
+    assert decoded.mask_image.mode == "L" and np.array_equal(np.asarray(decoded.mask_image),
+                                                             np.asarray(request.mask_image))
+    assert (decoded.mask_blur, decoded.padding_mask_crop) == (6, 16)
+    flux = ModelRef(id="tiny_flux", family="flux", local_dir="tiny-flux")
+    assert stage4.decode_request(stage4.encode_request(flux, GenerationRequest(prompt="x"), run_id="r",
+                                                       task_id="t"))[0] == flux
+    result = GenerationResult(image=noise((64, 64)), mode="inpaint", seed=5, width=64, height=64, steps=3, cfg=7.5,
+                              scheduler="EulerDiscrete", model_id=model.id, model_source="models/tiny-sdxl-inpaint",
+                              device="cuda", dtype="float16", duration_ms=9, strength=1.0, mask_blur=6,
+                              padding_mask_crop=16, mask_coverage=0.25)
+    back = stage4.decode_result(json.loads(json.dumps(stage4.encode_result(result))))
+    assert (back.mode, back.mask_blur, back.padding_mask_crop, back.mask_coverage) == ("inpaint", 6, 16, 0.25)
+    kept = stage4.without_images(request)
+    assert kept.mask_image is None and kept.init_image is None and kept.mask_blur == 6

@@ -38,6 +38,10 @@ export interface FlowInputs {
   parameters: GenerationParameters
   /** The uploaded photo's image_id (image mode), else null. */
   inputImage: string | null
+  /** The uploaded mask's image_id when an area is painted over the photo (inpainting), else null/absent. */
+  maskImage?: string | null
+  /** What the image depends on of the painted mask ('' or absent: none); a change makes stage 4 stale. */
+  maskKey?: string
   /** The config's pipeline skips stage 2 (direct, every image config): stage 3 gets the idea or rules. */
   skipsStage2: boolean
 }
@@ -88,7 +92,7 @@ function key3(inputs: FlowInputs, interception: string): string {
 
 /** What stage 4 works on: stage 3's text, the model and the settings. */
 function key4(inputs: FlowInputs, optimized: string): string {
-  return key(optimized, inputs.outputConfig, inputs.parameters)
+  return key(optimized, inputs.outputConfig, inputs.parameters, inputs.maskKey ?? '')
 }
 
 /** Codes of problems that belong to no stage: they are shown at the action buttons. */
@@ -269,6 +273,7 @@ export function usePipelineFlow(
       parameters: current.parameters,
     }
     if (current.inputImage !== null) body.input_image = current.inputImage
+    if (current.maskImage) body.mask_image = current.maskImage
     const fresh2 = basis.value.s2 !== null && !stale2.value
     const fresh3 = basis.value.s3 !== null && !stale3.value
     if (fresh2 && !current.skipsStage2 && interception.value.trim() !== '') {
@@ -289,6 +294,7 @@ export function usePipelineFlow(
       current.parameters,
       current.skipsStage2 ? '' : interception.value,
       optimized.value,
+      current.maskKey ?? '',
     )
   }
 

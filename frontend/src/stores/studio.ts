@@ -18,16 +18,20 @@ import { countPromptTokens, getConfig } from '@/api/schema'
 import type { Language, MediaOutput, RunDetail, UploadResponse } from '@/api/types'
 import {
   blockedProblem,
+  errorOf,
   errorProblem,
   problemField,
   toFlowProblem,
+  type ErrorProblem,
   type FlowProblem,
   type ProgressView,
   type StageNumber,
 } from '@/composables/flow'
+import { maskPng } from '@/composables/maskDrawing'
 import { useEnhancements, type EnhancementState } from '@/composables/useEnhancements'
 import { useGenerationSettings, type GenerationSettings } from '@/composables/useGenerationSettings'
 import { useImageUpload } from '@/composables/useImageUpload'
+import { useMaskPainter, type MaskOp } from '@/composables/useMaskPainter'
 import { usePipelineFlow, type FlowInputs } from '@/composables/usePipelineFlow'
 import { useRulesPicker } from '@/composables/useRulesPicker'
 import { createRunMemory, useRun } from '@/composables/useRun'
@@ -77,6 +81,8 @@ export interface StudioDraft {
   image: { upload: UploadResponse; fileName: string } | null
   /** Refiner, LoRAs, outline and batch (absent in drafts saved before they existed). */
   enhancements?: EnhancementState
+  /** Image mode: what was painted over the photo (inpainting), when it is small enough to keep. */
+  mask?: MaskOp[]
 }
 
 /** A mode's stored state: its last run and the draft (`sentAs`: the run the draft was sent as, unchanged since). */
@@ -117,6 +123,20 @@ function createStudio(mode: StudioMode) {
     computed(() => catalog.health.data.value?.limits ?? null),
   )
 
+  /** Image mode: the area painted over the photo (inpainting); a new photo starts without one. */
+  const mask = useMaskPainter(
+    computed(() => upload.image.value?.resized_size ?? null),
+    uploadImage,
+    maskPng,
+  )
+  watch(
+    () => upload.image.value?.image_id ?? null,
+    () => mask.reset(),
+    { flush: 'sync' },
+  )
+  /** Why the mask could not be sent (shown in the upload card). */
+  const maskProblem = shallowRef<ErrorProblem | null>(null)
+
   // The server's default model once the list is there (unless a restored run chose one).
   watch(
     () => catalog.models.data.value,
@@ -132,6 +152,12 @@ function createStudio(mode: StudioMode) {
   const enhance = useEnhancements({ getAddons, uploadImage }, modelId, photoId)
 
   const generationMode = mode === 'text' ? 'txt2img' : 'img2img'
+  /** What the model must be able to do: txt2img, img2img, or inpaint when an area is painted over. */
+  const modelMode = computed<'txt2img' | 'img2img' | 'inpaint'>(() =>
+    mode === 'text' ? 'txt2img' : mask.painted.value ? 'inpaint' : 'img2img',
+  )
+  /** The chosen model can do `modelMode` (dedicated inpainting models only inpaint). */
+  const modelFits = computed(() => selectedModel.value?.modes?.[modelMode.value]?.available !== false)
   const pickedPipeline = computed(() => rulesPicker.picked.value?.pipeline ?? null)
   /** The config id sent: in image mode the learner's own rules go with the generic image config. */
   const schema = computed(() =>
@@ -145,6 +171,8 @@ function createStudio(mode: StudioMode) {
     outputConfig: modelId.value,
     parameters: { ...generation.parameters(generationMode), ...enhance.parameters() },
     inputImage: mode === 'image' ? (upload.image.value?.image_id ?? null) : null,
+    maskImage: mode === 'image' ? mask.imageId.value : null,
+    maskKey: mode === 'image' ? mask.key.value : '',
     skipsStage2: mode === 'image' || pickedPipeline.value === 'direct',
   }))
 
@@ -165,6 +193,7 @@ function createStudio(mode: StudioMode) {
       !flow.busy.value &&
       !rulesPicker.loading.value &&
       modelId.value !== null &&
+      modelFits.value &&
       (mode === 'image' ? upload.image.value !== null : idea.value.trim() !== '') &&
       (!needsRules.value || rulesPicker.rules.value.trim() !== ''),
   )
@@ -196,6 +225,7 @@ function createStudio(mode: StudioMode) {
       return
     }
     if (!readyToRun.value) return
+    if (!(await sendMask())) return
     showSettingProblems.value = false
     requestFocus({ kind: 'progress' })
     const pending = flow.go(options)
@@ -205,6 +235,19 @@ function createStudio(mode: StudioMode) {
     const field = problemField(flow.problem.value?.problem ?? null)
     if (field?.startsWith('parameters.')) showSettingProblems.value = true
     focusOutcome()
+  }
+
+  /** Image mode: upload what is painted over the photo (once per change) before the run names it. */
+  async function sendMask(): Promise<boolean> {
+    maskProblem.value = null
+    if (mode !== 'image' || !mask.painted.value) return true
+    try {
+      await mask.ensureUploaded()
+      return true
+    } catch (cause) {
+      maskProblem.value = errorOf(cause)
+      return false
+    }
   }
 
   async function step2(): Promise<void> {
@@ -282,6 +325,7 @@ function createStudio(mode: StudioMode) {
       optimized: flow.optimized.value,
       image: image === null ? null : { upload: image, fileName: upload.fileName.value },
       enhancements: enhance.snapshot(),
+      mask: mode === 'image' ? mask.forDraft() : [],
     }
   }
 
@@ -319,6 +363,8 @@ function createStudio(mode: StudioMode) {
 
   /** Set the inputs as a run had them (its folder's record). */
   async function applyRun(detail: RunDetail): Promise<void> {
+    // the painted mask this browser sent with the run (kept in the draft saved when it was queued)
+    const sentMask = stored.sentAs === detail.run_id && detail.mask_image_url ? stored.draft?.mask : undefined
     if (detail.idea !== null) idea.value = detail.idea
     await rulesPicker.restore(detail.config, detail.rules, detail.rules_source)
     if (detail.output_config !== null) modelId.value = detail.output_config
@@ -330,6 +376,7 @@ function createStudio(mode: StudioMode) {
       // the upload itself may have expired: the run's own copy is uploaded again (checked like any upload)
       await catalog.health.loaded()
       await upload.select(await fetchImageFile(detail.input_image_url, 'foto.png'))
+      if (sentMask && sentMask.length > 0) mask.restore(sentMask)
     }
   }
 
@@ -344,6 +391,7 @@ function createStudio(mode: StudioMode) {
     flow.interception.value = saved.interception
     flow.optimized.value = saved.optimized
     if (saved.image !== null) upload.adopt(saved.image.upload, saved.image.fileName)
+    if (saved.image !== null && saved.mask && saved.mask.length > 0) mask.restore(saved.mask)
   }
 
   /** Show a finished run in this mode ("Weiterarbeiten", or the last run after a reload). */
@@ -436,6 +484,10 @@ function createStudio(mode: StudioMode) {
     showSettingProblems,
     restoring,
     restored,
+    mask,
+    maskProblem,
+    modelMode,
+    modelFits,
     go,
     step2,
     step3,

@@ -28,6 +28,11 @@ export interface ApiModels {
   GetModelStatusRequest: GetModelStatusRequest
   GetModelStatusResponse: GetModelStatusResponse
   HealthResponse: HealthResponse
+  JobApiAccepted: JobApiAccepted
+  JobApiBlocked: JobApiBlocked
+  JobApiComplete: JobApiComplete
+  JobApiFailed: JobApiFailed
+  JobApiRequest: JobApiRequest
   ListModelsRequest: ListModelsRequest
   ListModelsResponse: ListModelsResponse
   LoadModelRequest: LoadModelRequest
@@ -563,9 +568,17 @@ export interface Stage4Report {
    */
   height: number
   /**
-   * txt2img or img2img.
+   * Inpainting: feathering of the mask edge, in pixels.
    */
-  mode: 'txt2img' | 'img2img'
+  mask_blur?: number | null
+  /**
+   * Inpainting: share of the image the mask repaints (0..1).
+   */
+  mask_coverage?: number | null
+  /**
+   * txt2img, img2img or inpaint.
+   */
+  mode: 'txt2img' | 'img2img' | 'inpaint'
   /**
    * Model source (builtin:tiny_sd, local path or hub id).
    */
@@ -582,6 +595,10 @@ export interface Stage4Report {
    * Output config id.
    */
   output_config: string
+  /**
+   * Inpainting: margin of the crop repainted around the mask, in pixels (null: whole image).
+   */
+  padding_mask_crop?: number | null
   /**
    * Scheduler class name without 'Scheduler'.
    */
@@ -1245,7 +1262,7 @@ export interface ExecuteRequest {
    */
   context_prompt?: string | null
   /**
-   * image_id of an upload: present => img2img.
+   * image_id of an upload: present => img2img (inpainting with mask_image).
    */
   input_image?: string | null
   /**
@@ -1260,6 +1277,10 @@ export interface ExecuteRequest {
    * Language of the learner's texts and of the answers: de or en.
    */
   language?: 'de' | 'en'
+  /**
+   * Inpainting: image_id of an uploaded mask (white = repaint, black = keep; any mode and size, converted to greyscale and resized to the input image). Needs input_image.
+   */
+  mask_image?: string | null
   /**
    * Learner-edited stage 3a text: optimization is not re-run.
    */
@@ -1314,6 +1335,10 @@ export interface GenerationParameters {
     | [LoraSpec, LoraSpec, LoraSpec, LoraSpec, LoraSpec]
     | null
   /**
+   * Inpainting only: feathering of the mask's edge, in pixels (Gaussian blur radius; default 4). Beyond 3 x mask_blur + 1 px from the painted area the photo stays exactly as it was.
+   */
+  mask_blur?: number | null
+  /**
    * What the image should avoid.
    */
   negative_prompt?: string | null
@@ -1321,6 +1346,10 @@ export interface GenerationParameters {
    * File format of the images (default png; png keeps the provenance in text chunks, jpeg and webp in EXIF).
    */
   output_format?: ('png' | 'jpeg' | 'webp') | null
+  /**
+   * Inpainting only: repaint just a crop around the painted area, with this margin in pixels, at the full output resolution, then paste it back (diffusers' padding_mask_crop; more detail for small areas). Omitted: the whole image is processed.
+   */
+  padding_mask_crop?: number | null
   /**
    * Steps after generation (upscale), in order.
    */
@@ -1481,6 +1510,10 @@ export interface GenerationRequestBody {
    * Language of the learner's texts and of the answers: de or en.
    */
   language?: 'de' | 'en'
+  /**
+   * Inpainting: image_id of an uploaded mask (white = repaint, black = keep). Needs input_image.
+   */
+  mask_image?: string | null
   /**
    * Output config id; default: server default.
    */
@@ -2105,6 +2138,188 @@ export interface SafetyListOut {
   name: string
 }
 /**
+ * 202 of POST /v1/jobs: the job is queued (the same queue as the studio's runs).
+ */
+export interface JobApiAccepted {
+  /**
+   * The job's id (UUID4; also the run_id of its run folder).
+   */
+  job_id: string
+  /**
+   * Place in the queue when submitted: 1 = runs next.
+   */
+  position: number
+  /**
+   * Outcome: the job waits in the queue.
+   */
+  status: 'queued'
+  /**
+   * Relative URL of the job's Server-Sent Events stream: /v1/jobs/<id>/stream.
+   */
+  stream_url: string
+}
+/**
+ * ``data`` of the stream's ``blocked`` event: a safety stage stopped the job; nothing was generated (stage 1
+ * and 3) or kept (stage 4, the output image check).
+ */
+export interface JobApiBlocked {
+  /**
+   * Listed terms found (may be empty).
+   */
+  found_terms: string[]
+  /**
+   * The job's id.
+   */
+  job_id: string
+  /**
+   * Why, in a human sentence.
+   */
+  reason: string
+  /**
+   * The stage that blocked: 1 and 3 check the prompts, 4 the image.
+   */
+  stage: number
+  /**
+   * The job's status.
+   */
+  status: 'blocked'
+}
+/**
+ * ``data`` of the stream's ``complete`` event: the image.
+ */
+export interface JobApiComplete {
+  /**
+   * Height in pixels.
+   */
+  height: number
+  /**
+   * The image: base64 of the PNG (with its provenance text chunks).
+   */
+  image: string
+  /**
+   * The job's id.
+   */
+  job_id: string
+  /**
+   * MIME type of `image`.
+   */
+  mime_type: 'image/png'
+  /**
+   * The output config that made it.
+   */
+  model: string
+  /**
+   * The seed that reproduces the image.
+   */
+  seed: number
+  /**
+   * The job's status.
+   */
+  status: 'success'
+  /**
+   * Relative URL of the same PNG in the run folder (/api/media/image/<id>/<index>).
+   */
+  url: string
+  /**
+   * Width in pixels.
+   */
+  width: number
+}
+/**
+ * ``data`` of the stream's ``error`` or ``canceled`` event.
+ */
+export interface JobApiFailed {
+  error: JobApiError
+  /**
+   * The job's id.
+   */
+  job_id: string
+  /**
+   * The job's status.
+   */
+  status: 'error' | 'canceled'
+}
+/**
+ * An error inside :class:`JobApiFailed`.
+ */
+export interface JobApiError {
+  /**
+   * snake_case code, e.g. generation_failed, canceled, interrupted.
+   */
+  code: string
+  /**
+   * Human sentence.
+   */
+  message: string
+}
+/**
+ * POST /v1/jobs.
+ */
+export interface JobApiRequest {
+  operation: SDOperation
+}
+/**
+ * One operation of the seed's job API: txt2img (SDGenerate), img2img (SDImg2Img) or inpainting (SDInpaint).
+ */
+export interface SDOperation {
+  /**
+   * Classifier-free guidance; omitted: the model's default.
+   */
+  guidance_scale?: number | null
+  /**
+   * Height in pixels (multiple of 8; 16 for SD 3 and Flux).
+   */
+  height?: number | null
+  /**
+   * SDImg2Img and SDInpaint: the photo, base64 PNG or JPEG (WEBP too), checked like an upload (size limit, decompression-bomb limit).
+   */
+  image?: string | null
+  /**
+   * Language of the prompt (the safety filters read German and English; de asks stage 3b to translate where the server's level does that).
+   */
+  language?: 'de' | 'en'
+  /**
+   * SDInpaint: the mask, base64 PNG or JPEG; white = repaint, black = keep; resized to the photo.
+   */
+  mask?: string | null
+  /**
+   * SDInpaint: feathering of the mask edge, in pixels (default 4).
+   */
+  mask_blur?: number | null
+  /**
+   * Output config id (GET /api/schema/output-configs) or a model registry id or alias (GET /api/models) with an output config; never a path. Omitted: the server's default model.
+   */
+  model?: string | null
+  /**
+   * What to avoid; omitted: the model's default negative prompt.
+   */
+  negative_prompt?: string | null
+  /**
+   * What to draw (checked by the safety stages 1 and 3c like every prompt).
+   */
+  prompt: string
+  /**
+   * Seed; omitted: the server draws one and sends it with the image.
+   */
+  seed?: number | null
+  /**
+   * num_inference_steps; omitted: the model's default.
+   */
+  steps?: number | null
+  /**
+   * SDImg2Img and SDInpaint: how strongly the photo is changed (0..1]; omitted: the model's default.
+   */
+  strength?: number | null
+  /**
+   * SDGenerate (text to image), SDImg2Img (change a photo) or SDInpaint (repaint the white area of `mask` in `image`).
+   */
+  type: 'SDGenerate' | 'SDImg2Img' | 'SDInpaint'
+  /**
+   * Width in pixels (multiple of 8; 16 for SD 3 and Flux). SDImg2Img and SDInpaint: with height the box the photo is fitted into.
+   */
+  width?: number | null
+}
+/**
  * GET /api/models (query parameters) / worker action list_models: filter, sort and page the registry.
  */
 export interface ListModelsRequest {
@@ -2658,6 +2873,10 @@ export interface OutputConfigOut {
    */
   estimated_duration_s: number
   /**
+   * Model family: sd (SD 1.x), sd2, sdxl, sd3 or flux (decides the pipelines, the size multiple and whether the scheduler can be swapped).
+   */
+  family: 'sd' | 'sdxl' | 'sd3' | 'sd2' | 'flux'
+  /**
    * Output config id.
    */
   id: string
@@ -2673,6 +2892,7 @@ export interface OutputConfigOut {
    * Kind of media.
    */
   media_type: 'image'
+  modes: OutputModes
   name: LocalizedTextOut
   /**
    * Why not available (None when available).
@@ -2711,6 +2931,27 @@ export interface OutputDefaultsOut {
    * Width, pixels.
    */
   width: number
+}
+/**
+ * An output config's generation modes (the weights' availability is the config's own `available`).
+ */
+export interface OutputModes {
+  img2img: ModeAvailability
+  inpaint: ModeAvailability
+  txt2img: ModeAvailability
+}
+/**
+ * Whether an output config's model can run one generation mode.
+ */
+export interface ModeAvailability {
+  /**
+   * The family has a pipeline for the mode and the model can run it.
+   */
+  available: boolean
+  /**
+   * Why not (None when available), e.g. a dedicated inpainting model.
+   */
+  reason: string | null
 }
 /**
  * SSE ``progress``: one per diffusion step (from diffusers' ``callback_on_step_end``).
@@ -2881,7 +3122,15 @@ export interface QueueEntry {
   /**
    * execute or generation.
    */
-  kind: 'execute' | 'generation' | 'model_benchmark' | 'model_optimize' | 'model_load' | 'worker_generation' | 'upscale'
+  kind:
+    | 'execute'
+    | 'generation'
+    | 'model_benchmark'
+    | 'model_optimize'
+    | 'model_load'
+    | 'worker_generation'
+    | 'upscale'
+    | 'sd_job'
   /**
    * 0 = running, 1.. = place in the queue (1 = next).
    */
@@ -3045,13 +3294,21 @@ export interface RunDetail {
    */
   language: ('de' | 'en') | null
   /**
+   * image_id of the uploaded inpainting mask (uploads expire; mask_image_url is the run's own copy).
+   */
+  mask_image?: string | null
+  /**
+   * The run's own copy of its inpainting mask, or null.
+   */
+  mask_image_url?: string | null
+  /**
    * The run's images, oldest first.
    */
   media: MediaOutput[]
   /**
-   * txt2img or img2img (from the last image, or the input image); null for a run without an image that never reached stage 4.
+   * txt2img, img2img or inpaint (from the input image and mask); null for a run without an image that never reached stage 4.
    */
-  mode: ('txt2img' | 'img2img') | null
+  mode: ('txt2img' | 'img2img' | 'inpaint') | null
   /**
    * Stage 3a's text (as optimized, or as the learner edited it).
    */
@@ -3324,13 +3581,17 @@ export interface RunSummary {
    */
   language: ('de' | 'en') | null
   /**
+   * The run's own copy of its inpainting mask, or null.
+   */
+  mask_image_url?: string | null
+  /**
    * The run's images, oldest first.
    */
   media: MediaOutput[]
   /**
-   * txt2img or img2img (from the last image, or the input image); null for a run without an image that never reached stage 4.
+   * txt2img, img2img or inpaint (from the input image and mask); null for a run without an image that never reached stage 4.
    */
-  mode: ('txt2img' | 'img2img') | null
+  mode: ('txt2img' | 'img2img' | 'inpaint') | null
   /**
    * Output config id.
    */
@@ -3391,7 +3652,15 @@ export interface RunStatusResponse {
   /**
    * execute (stages 1-4) or generation (stages 3c-4).
    */
-  kind: 'execute' | 'generation' | 'model_benchmark' | 'model_optimize' | 'model_load' | 'worker_generation' | 'upscale'
+  kind:
+    | 'execute'
+    | 'generation'
+    | 'model_benchmark'
+    | 'model_optimize'
+    | 'model_load'
+    | 'worker_generation'
+    | 'upscale'
+    | 'sd_job'
   /**
    * The image, once the run succeeded.
    */
@@ -3710,7 +3979,15 @@ export interface TeacherQueueEntry {
   /**
    * execute (stages 1-4) or generation (stages 3c-4).
    */
-  kind: 'execute' | 'generation' | 'model_benchmark' | 'model_optimize' | 'model_load' | 'worker_generation' | 'upscale'
+  kind:
+    | 'execute'
+    | 'generation'
+    | 'model_benchmark'
+    | 'model_optimize'
+    | 'model_load'
+    | 'worker_generation'
+    | 'upscale'
+    | 'sd_job'
   /**
    * Output config id, when the request named one.
    */

@@ -103,6 +103,12 @@ const TINY: OutputConfigSummary = {
   available: true,
   reason: null,
   estimated_duration_s: 1,
+  family: 'sd',
+  modes: {
+    txt2img: { available: true, reason: null },
+    img2img: { available: true, reason: null },
+    inpaint: { available: true, reason: null },
+  },
 }
 
 describe('useGenerationSettings', () => {

@@ -107,6 +107,9 @@ function setup(
 
 afterEach(() => localStorage.clear())
 
+/** An uploaded mask's image_id (inpainting). */
+const MASK_ID = '5a1f7c9e-2b3d-4e5f-8a9b-0c1d2e3f4a5b'
+
 describe('usePipelineFlow: one click to the image', () => {
   it('runs all stages in one queued run; every card shows its result and nothing is stale', async () => {
     const output = media(RUN_A, 0, 123456789)
@@ -145,6 +148,14 @@ describe('usePipelineFlow: one click to the image', () => {
       statuses: { 1: 'stale', 2: 'stale', 3: 'stale', 4: 'stale' },
       sends: { input_text: 'ein Bär' },
       omits: ['interception_result', 'optimized_prompt'],
+    },
+    {
+      id: 'painted_mask',
+      edit: (f: ReturnType<typeof setup>) =>
+        (f.inputs.value = { ...f.inputs.value, maskImage: MASK_ID, maskKey: 'mask-3' }),
+      statuses: { 1: 'done', 2: 'done', 3: 'done', 4: 'stale' },
+      sends: { mask_image: MASK_ID, optimized_prompt: 'paper fox collage' },
+      omits: [],
     },
     {
       id: 'changed_setting',
