@@ -186,6 +186,37 @@ def test_the_output_side_limit_is_a_422_before_work(tiny_model_dir):
     assert small.load_count() == 0  # refused before the model was loaded
 
 
+def test_inpainting_takes_a_lora_and_a_batch_and_keeps_the_photo_outside_the_mask_in_every_image(backend):
+    """Issue 10 x issue 11: add-ons that fit inpainting work with it; each image of the batch is composited."""
+    photo = Image.fromarray(np.random.default_rng(3).integers(0, 255, (64, 64, 3), dtype=np.uint8))
+    mask = Image.new("L", (64, 64), 0)
+    mask.paste(255, (16, 16, 48, 48))
+    inpaint = dict(init_image=photo, mask_image=mask, mask_blur=0, strength=1.0)
+    batch = backend.generate(SD, request(**inpaint, batch_size=2, loras=(LoraRef(LORA_A, 1.0),)))
+    assert batch.mode == "inpaint" and batch.seeds == (7, 8) and batch.mask_coverage == 0.25
+    outside = np.asarray(mask) == 0
+    for image in batch.images:
+        assert np.array_equal(pixels(image)[outside], pixels(photo)[outside])
+    assert max_diff(batch.images[0], batch.images[1]) > 0
+    without_lora = backend.generate(SD, request(**inpaint, seed=8)).image
+    assert max_diff(batch.images[1], without_lora) > 0  # the LoRA was active for every image
+    assert batch.applied is not None and batch.applied["loras"][0]["id"] == LORA_A
+
+
+@pytest.mark.parametrize("field, changes", [
+    ("refiner", dict(refiner=RefinerRef("tiny-sdxl-refiner"))),
+    ("controlnets", dict(controlnets=(ControlNetRef("controlnet:tiny-controlnet", Image.new("RGB", (8, 8))),))),
+])
+def test_inpainting_refuses_a_refiner_and_a_controlnet_naming_the_field(backend, field, changes):
+    mask = Image.new("L", (64, 64), 0)
+    mask.paste(255, (0, 0, 32, 32))
+    model = XL if field == "refiner" else SD
+    with pytest.raises(ApiError) as error:
+        backend.generate(model, request(init_image=Image.new("RGB", (64, 64), "white"), mask_image=mask, **changes))
+    assert error.value.status == 422 and error.value.details["field"] == field
+    assert "inpaint" in error.value.message
+
+
 def test_every_base_model_was_read_from_disk_once(backend, tiny_model_dir):
     assert backend.cache.load_count(str(tiny_model_dir / "tiny-sd")) == 1
     assert backend.cache.load_count(str(tiny_model_dir / "tiny-sdxl-fast")) == 1

@@ -49,8 +49,15 @@ function initialState(): EnhancementState {
  * @param api the endpoints.
  * @param outputConfig the chosen output config id (null while none is chosen).
  * @param photoId the uploaded photo's image_id in image mode (the outline can come from it), else null.
+ * @param inpainting whether an area of the photo is painted over: the server runs no refiner and no
+ *   ControlNet for inpainting (a 422), so both stay as chosen but are not sent, and the settings say so.
  */
-export function useEnhancements(api: EnhancementsApi, outputConfig: Ref<string | null>, photoId: Ref<string | null>) {
+export function useEnhancements(
+  api: EnhancementsApi,
+  outputConfig: Ref<string | null>,
+  photoId: Ref<string | null>,
+  inpainting: Ref<boolean> = ref(false),
+) {
   const state = reactive<EnhancementState>(initialState())
   const addons = shallowRef<AddonsResponse | null>(null)
   const uploading = ref(false)
@@ -117,13 +124,13 @@ export function useEnhancements(api: EnhancementsApi, outputConfig: Ref<string |
   /** The request's enhanced `parameters` (only what is on and fits the chosen model). */
   function parameters(): Partial<GenerationParameters> {
     const out: Partial<GenerationParameters> = {}
-    if (state.refiner && refiner.value !== null) out.refiner = { id: refiner.value.id }
+    if (state.refiner && refiner.value !== null && !inpainting.value) out.refiner = { id: refiner.value.id }
     const chosen = loras.value
       .filter((item) => state.loras[item.id]?.on)
       .map((item) => ({ id: item.id, weight: Math.round(lora(item.id).weight * 100) / 100 }))
     // the server takes at most 5 (a tuple type in the generated contract)
     if (chosen.length > 0) out.loras = chosen.slice(0, 5) as GenerationParameters['loras']
-    if (state.outline.on && controlnet.value !== null && outlineImageId.value !== null) {
+    if (state.outline.on && controlnet.value !== null && outlineImageId.value !== null && !inpainting.value) {
       out.controlnets = [
         {
           id: controlnet.value.id,
@@ -174,6 +181,7 @@ export function useEnhancements(api: EnhancementsApi, outputConfig: Ref<string |
   return {
     state,
     addons,
+    inpainting,
     refiner,
     loras,
     controlnet,

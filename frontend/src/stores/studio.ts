@@ -149,7 +149,12 @@ function createStudio(mode: StudioMode) {
   )
 
   const photoId = computed(() => (mode === 'image' ? (upload.image.value?.image_id ?? null) : null))
-  const enhance = useEnhancements({ getAddons, uploadImage }, modelId, photoId)
+  const enhance = useEnhancements(
+    { getAddons, uploadImage },
+    modelId,
+    photoId,
+    computed(() => mode === 'image' && mask.painted.value),
+  )
 
   const generationMode = mode === 'text' ? 'txt2img' : 'img2img'
   /** What the model must be able to do: txt2img, img2img, or inpaint when an area is painted over. */

@@ -102,4 +102,23 @@ describe('useEnhancements', () => {
     enhance.apply(saved)
     expect(enhance.parameters().batch_size).toBe(2)
   })
+  it('leaves the refiner and the outline out while an area is painted over (inpainting), and keeps them', async () => {
+    const model = ref<string | null>('sdxl')
+    const painted = ref(false)
+    const enhance = useEnhancements(fakeApi(), model, ref<string | null>('p-1'), painted)
+    await settle()
+    enhance.state.refiner = true
+    enhance.state.batch = 2
+    expect(enhance.parameters()).toEqual({ refiner: { id: 'refiner' }, batch_size: 2 })
+    painted.value = true
+    expect(enhance.inpainting.value).toBe(true)
+    expect(enhance.parameters()).toEqual({ batch_size: 2 }) // the server refuses a refiner for inpainting
+    model.value = 'tiny_sd'
+    await settle()
+    enhance.state.outline.on = true
+    enhance.state.outline.source = 'photo'
+    expect(enhance.parameters().controlnets).toBeUndefined()
+    painted.value = false // the choices were kept, only not sent
+    expect(enhance.parameters().controlnets?.[0]?.image_id).toBe('p-1')
+  })
 })

@@ -577,6 +577,8 @@ const de = {
     loraWeight: 'Stärke von {name}: {weight}',
     triggerWords: 'Wörter, die den Stil hervorholen: {words}',
     outline: 'Umriss übernehmen',
+    inpaintingWithout:
+      'Beim Übermalen eines Bereichs gibt es keinen Refiner und keinen Umriss: nur der bemalte Teil wird neu gemacht.',
     outlineHint: 'Das Bild folgt den Linien deines Fotos oder einer Zeichnung (ControlNet mit Kantenbild).',
     source: 'Umriss woher?',
     fromPhoto: 'vom Foto',

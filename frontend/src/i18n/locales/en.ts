@@ -567,6 +567,8 @@ const en: typeof de = {
     loraWeight: 'Strength of {name}: {weight}',
     triggerWords: 'Words that bring out the style: {words}',
     outline: 'Use an outline',
+    inpaintingWithout:
+      'When you paint over an area there is no refiner and no outline: only the painted part is made anew.',
     outlineHint: 'The image follows the lines of your photo or of a drawing (ControlNet with an edge map).',
     source: 'Outline from where?',
     fromPhoto: 'from the photo',
