@@ -73,7 +73,8 @@ def list_output_configs():  # type: ignore[no-untyped-def]
             id=oc.id, media_type=oc.media_type, name=oc.name.model_dump(), description=oc.description.model_dump(),
             defaults=oc.defaults.model_dump(), max_side_px=oc.max_side_px, max_steps=oc.max_steps,
             available=available, reason=None if available else reason,
-            estimated_duration_s=oc.estimated_duration_s, family=oc.model.family, modes=output_modes(oc)))
+            estimated_duration_s=oc.estimated_duration_s, family=oc.model.family, modes=output_modes(oc),
+            folded=oc.display.folded))
     return respond(OutputConfigListResponse(status="success", default=services.settings.default_output_config,
                                             output_configs=items))
 

@@ -536,6 +536,8 @@ class OutputConfigOut(_Response):
                                 "pipelines, the size multiple and whether the scheduler can be swapped).")
     modes: OutputModes = Field(
         description="What the model can do: txt2img, img2img and inpaint, each available or not and why.")
+    folded: bool = Field(False, description="The studio shows it folded away (its display.folded), e.g. a tiny "
+                         "test build of another model family.")
 
 
 class OutputConfigListResponse(_Response):

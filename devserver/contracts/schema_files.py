@@ -114,6 +114,13 @@ class DisplayHints(_Strict):
     icon: str = Field("", max_length=8, description="A short emoji or symbol shown beside the name.")
 
 
+class OutputDisplayHints(DisplayHints):
+    """How the studio shows an output config in the model picker."""
+
+    folded: bool = Field(False, description="The model picker shows it folded away (\"Weitere Testmodelle\"), "
+                         "e.g. the tiny builds of the other model families.")
+
+
 class InterceptionConfig(_Strict):
     """schemas/configs/interception/<id>.json: an artistic perspective learners pick (the HOW)."""
 
@@ -247,7 +254,7 @@ class OutputConfig(_Strict):
     estimated_load_s: float = Field(
         20.0, gt=0, description="Rough seconds to load the model the first time after a server start (importing "
         "diffusers and reading the weights) on the reference machine; the studio shows it while the model warms up.")
-    display: DisplayHints = Field(default_factory=DisplayHints, description="Picker hints.")
+    display: OutputDisplayHints = Field(default_factory=OutputDisplayHints, description="Picker hints.")
 
     @field_validator("max_side_px")
     @classmethod

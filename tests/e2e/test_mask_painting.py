@@ -224,3 +224,29 @@ def test_an_inpainting_model_is_offered_only_for_a_painted_area(studio: Studio) 
     page.get_by_role("button", name="Alles löschen").click()
     expect(studio.button(TRANSFORM)).to_be_disabled()
     expect(page.get_by_text("Das gewählte Modell kann das nicht")).to_be_visible()
+
+
+def test_while_an_area_is_painted_the_outline_is_greyed_out_with_the_reason(studio: Studio) -> None:
+    """Refiner and ControlNet do not inpaint (the server answers 422): the studio says so where they are chosen,
+    sends neither while the mask is painted, and keeps the choice for when the mask is cleared."""
+    page = open_painter(studio)
+    outline = page.get_by_role("checkbox", name="Umriss übernehmen", exact=True)
+    outline.check()
+    expect(page.get_by_role("radio", name="vom Foto")).to_be_checked()
+    hint = page.get_by_test_id("inpaint-extras-hint")
+    expect(hint).to_have_count(0)
+
+    stroke(page, (0.3, 0.3), (0.6, 0.6))
+
+    expect(hint).to_be_visible()
+    expect(hint).to_have_text(re.compile("Beim Übermalen eines Bereichs gibt es keinen Refiner und keinen Umriss"))
+    expect(outline).to_be_disabled()
+    expect(outline).to_be_checked()
+    expect(page.get_by_test_id("edge-preview")).to_have_count(0)
+    sent, run, _ = generate_capturing_the_mask(studio)
+    assert "controlnets" not in sent["parameters"] and run["stages"]["stage4"]["mode"] == "inpaint"
+
+    page.get_by_role("button", name="Alles löschen").click()
+    expect(hint).to_have_count(0)
+    expect(outline).to_be_enabled()
+    expect(page.get_by_test_id("edge-preview")).to_be_visible()

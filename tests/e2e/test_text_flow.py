@@ -192,6 +192,29 @@ def test_a_model_without_weights_says_so_in_german_and_keeps_the_reason_for_teac
     expect(first.get_by_text(missing[0]["reason"], exact=True)).to_be_visible()
 
 
+def test_test_builds_of_other_families_are_folded_away_and_can_still_be_chosen(studio: Studio) -> None:
+    """The tiny builds of the other model families (display.folded) do not crowd the learner's choice."""
+    page = studio.page
+    studio.open("/text-transformation")
+    configs = page.request.get(studio.base_url + "/api/schema/output-configs").json()["output_configs"]
+    folded = [c for c in configs if c["folded"] and c["available"] and c["modes"]["txt2img"]["available"]]
+    assert {c["id"] for c in folded} >= {"tiny_sd2", "tiny_sdxl_turbo", "tiny_sd3", "tiny_flux"}
+    picker = page.get_by_role("group", name="Modell")
+    expect(picker.get_by_role("radio", name="Tiny SD (Testmodell, offline)", exact=True)).to_be_visible()
+    turbo = picker.get_by_role("radio", name=next(c["name"]["de"] for c in folded if c["id"] == "tiny_sdxl_turbo"),
+                               exact=True)
+    expect(turbo).to_be_hidden()
+
+    picker.get_by_text(f"Weitere Testmodelle ({len(folded)})").click()
+    turbo.check()
+
+    expect(turbo).to_be_checked()
+    page.wait_for_function("() => (localStorage.getItem('devserver.studio.text') || '').includes('tiny_sdxl_turbo')")
+    page.reload()  # the choice survives (the draft, saved shortly after a change), and its fold opens to show it
+    expect(turbo).to_be_visible()
+    expect(turbo).to_be_checked()
+
+
 def test_buttons_that_start_a_second_run_are_disabled_while_one_runs(studio: Studio) -> None:
     page = studio.page
     studio.text_ready()

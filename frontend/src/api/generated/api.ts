@@ -2877,6 +2877,10 @@ export interface OutputConfigOut {
    */
   family: 'sd' | 'sdxl' | 'sd3' | 'sd2' | 'flux'
   /**
+   * The studio shows it folded away (its display.folded), e.g. a tiny test build of another model family.
+   */
+  folded?: boolean
+  /**
    * Output config id.
    */
   id: string

@@ -119,6 +119,7 @@ const de = {
     preparing: 'Das Modell wird vorbereitet – noch etwa {seconds} s. Du kannst schon loslegen.',
     cold: 'Das erste Bild dauert etwas länger (etwa {seconds} s), weil das Modell dann erst geladen wird.',
     otherModes: 'Modelle für anderes ({count})',
+    folded: 'Weitere Testmodelle ({count})',
     modeUnavailable: {
       txt2img: 'Es kann keine Bilder aus Text allein malen, nur übermalte Bereiche eines Fotos neu malen.',
       img2img: 'Es kann kein ganzes Foto verwandeln, nur übermalte Bereiche neu malen. Übermale einen Bereich.',

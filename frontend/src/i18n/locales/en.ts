@@ -118,6 +118,7 @@ const en: typeof de = {
     preparing: 'The model is being prepared – about {seconds} s to go. You can start already.',
     cold: 'The first image takes a little longer (about {seconds} s) because the model is loaded then.',
     otherModes: 'Models for other things ({count})',
+    folded: 'More test models ({count})',
     modeUnavailable: {
       txt2img: 'It cannot paint pictures from text alone, only repaint painted-over areas of a photo.',
       img2img: 'It cannot transform a whole photo, only repaint painted-over areas. Paint over an area.',
