@@ -168,22 +168,7 @@ def json_object() -> dict[str, Any]:
     Raises:
         UnsupportedMediaTypeError (415), BadRequestError (400): as :func:`parse_json`.
     """
-    if not request.is_json:
-        got = excerpt(request.mimetype or "none")
-        raise UnsupportedMediaTypeError(
-            f"the request body must be JSON (Content-Type: application/json), got {got!r}",
-            details={"content_type": excerpt(request.mimetype or "", 80)})
-    try:
-        data = json.loads(request.get_data(cache=True))
-    except RecursionError:
-        raise BadRequestError(f"the request body is nested more than {MAX_JSON_DEPTH} levels deep",
-                              code="json_too_deep", details={"max_depth": MAX_JSON_DEPTH}) from None
-    except ValueError:
-        raise BadRequestError("the request body is not valid JSON", details={}) from None
-    check_json_value(data)
-    if not isinstance(data, dict):
-        raise BadRequestError(f"the request body must be a JSON object, got {type(data).__name__}", details={})
-    return data
+    return _json_object(request.get_data(cache=True))
 
 
 def respond(model: BaseModel, status: int = 200) -> tuple[Response, int]:

@@ -20,6 +20,7 @@ from devserver.contracts.common import (
     ModelFamily,
     SafetyLevel,
     UUID4_PATTERN,
+    check_multiple_of_8,
 )
 from devserver.contracts.generation import (
     MAX_BATCH_SIZE,
@@ -73,12 +74,7 @@ class GenerationParameters(_Request):
         "margin in pixels, at the full output resolution, then paste it back (diffusers' padding_mask_crop; more "
         "detail for small areas). Omitted: the whole image is processed.")
 
-    @field_validator("width", "height")
-    @classmethod
-    def _multiple_of_8(cls, value: int | None, info: Any) -> int | None:
-        if value is not None and value % 8:
-            raise ValueError(f"{info.field_name} must be a multiple of 8, got {value}")
-        return value
+    _multiple_of_8 = field_validator("width", "height")(check_multiple_of_8)
 
     _known_scheduler = field_validator("scheduler")(check_scheduler_name)
 

@@ -44,6 +44,18 @@ def check_scheduler_name(value: str | None) -> str | None:
     return value
 
 
+def check_multiple_of_8(value: int | None, info: Any) -> int | None:
+    """Pydantic field check for an image side: None or a multiple of 8 (the VAE's downscaling factor of the
+    Stable Diffusion families; the families' own stricter multiples are checked in stage 4).
+
+    Raises:
+        ValueError: not a multiple of 8 (pydantic turns it into a 422 naming the field).
+    """
+    if value is not None and value % 8:
+        raise ValueError(f"{info.field_name} must be a multiple of 8, got {value}")
+    return value
+
+
 UUID4_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
 """run_id and image_id: lower-case UUID4 strings."""
 

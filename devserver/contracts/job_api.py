@@ -13,11 +13,11 @@ same normalisation, limits and refusals as uploads (devserver.storage.uploads).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from devserver.contracts.common import SEED_MAX, JsonInt, Language
+from devserver.contracts.common import SEED_MAX, JsonInt, Language, check_multiple_of_8
 
 OperationType = Literal["SDGenerate", "SDImg2Img", "SDInpaint"]
 MAX_PROMPT_CHARS = 4000
@@ -62,12 +62,7 @@ class SDOperation(_Strict):
     language: Language = Field("en", description="Language of the prompt (the safety filters read German and "
                                "English; de asks stage 3b to translate where the server's level does that).")
 
-    @field_validator("width", "height")
-    @classmethod
-    def _multiple_of_8(cls, value: int | None, info: Any) -> int | None:
-        if value is not None and value % 8:
-            raise ValueError(f"{info.field_name} must be a multiple of 8, got {value}")
-        return value
+    _multiple_of_8 = field_validator("width", "height")(check_multiple_of_8)
 
     @model_validator(mode="after")
     def _images_fit_type(self) -> SDOperation:

@@ -23,7 +23,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, field_validator
 
-from devserver.contracts.common import SCHEDULER_NAMES, SEED_MAX, JsonInt
+from devserver.contracts.common import SCHEDULER_NAMES, SEED_MAX, JsonInt, check_multiple_of_8
 from devserver.contracts.generation import MAX_BATCH_SIZE, MAX_CONTROLNETS, MAX_LORAS, ModelName
 
 MAX_PROMPT_CHARS = 4000
@@ -139,12 +139,7 @@ class InferenceData(_Message):
             raise ValueError(f"unknown scheduler {value!r}; valid: {', '.join(SCHEDULER_NAMES)}")
         return value
 
-    @field_validator("width", "height")
-    @classmethod
-    def _multiple_of_8(cls, value: int | None, info: Any) -> int | None:
-        if value is not None and value % 8:
-            raise ValueError(f"{info.field_name} must be a multiple of 8, got {value}")
-        return value
+    _multiple_of_8 = field_validator("width", "height")(check_multiple_of_8)
 
 
 class InferenceRequest(_Message):
