@@ -83,6 +83,9 @@ class RunStatusResponse(_Model):
     stages: Stages = Field(description="Reports of the stages completed so far.")
     progress: ProgressInfo | None = Field(description="Latest diffusion step, null before stage 4 starts.")
     media_output: MediaOutput | None = Field(description="The image, once the run succeeded.")
+    media_outputs: list[MediaOutput] = Field(
+        default_factory=list, description="Every image of the run's result, index order (a batch: one per image, "
+        "each with its seed; media_output is the first); empty until the run succeeded.")
     blocked: BlockedInfo | None = Field(description="The block, when a safety stage blocked the run.")
     error: ErrorBody | None = Field(description="What went wrong, when the run ended in error.")
     events_url: str = Field(description="Relative URL of the run's Server-Sent Events stream.")

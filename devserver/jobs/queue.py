@@ -372,6 +372,7 @@ class JobQueue:
         job = self._job(run_id)
         stages: dict[str, object] = {}
         progress = media = blocked = error = None
+        media_all: list[MediaOutput] = []
         for event in self.store.events(run_id):
             data = event.data
             if event.type == "stage_complete":
@@ -380,6 +381,7 @@ class JobQueue:
                 progress = ProgressInfo(step=data["step"], total_steps=data["total_steps"], percent=data["percent"])
             elif event.type == "complete" and "media_output" in data:  # model jobs complete without an image
                 media = MediaOutput.model_validate(data["media_output"])
+                media_all = [MediaOutput.model_validate(m) for m in data.get("media_outputs") or [data["media_output"]]]
             elif event.type == "blocked":
                 stages = data["stages"]
                 blocked = BlockedInfo(stage=data["stage"], reason=data["reason"], found_terms=data["found_terms"])
@@ -389,7 +391,7 @@ class JobQueue:
             status=job.status, run_id=run_id, kind=job.kind, position=self.store.queue_position(job),
             cancel_requested=job.cancel_requested, created_at=job.created_at, started_at=job.started_at,
             finished_at=job.finished_at, stages=Stages.model_validate(stages), progress=progress,
-            media_output=media, blocked=blocked, error=error, events_url=events_url(run_id))
+            media_output=media, media_outputs=media_all, blocked=blocked, error=error, events_url=events_url(run_id))
 
     def snapshot(self) -> QueueResponse:
         """Running jobs (position 0), then queued jobs in order (position 1 = next); with Celery, the workers."""

@@ -88,6 +88,9 @@ def test_an_async_batch_completes_with_all_its_media_outputs(client):
     assert complete.type == "complete"
     assert [m["seed"] for m in complete.data["media_outputs"]] == [5, 6]
     assert complete.data["media_output"] == complete.data["media_outputs"][0]
+    status = client.get(f"/api/runs/{queued.json['run_id']}").json  # a polling client sees every image too
+    assert status["media_outputs"] == complete.data["media_outputs"] and status["media_output"] == status[
+        "media_outputs"][0]
 
 
 def test_webp_output_and_a_plain_png_run_without_enhancements(client):

@@ -250,3 +250,25 @@ def test_while_an_area_is_painted_the_outline_is_greyed_out_with_the_reason(stud
     expect(hint).to_have_count(0)
     expect(outline).to_be_enabled()
     expect(page.get_by_test_id("edge-preview")).to_be_visible()
+
+
+def test_a_batch_of_two_inpaintings_shows_both_in_the_studio_and_in_meine_bilder(studio: Studio) -> None:
+    page = open_painter(studio)
+    page.get_by_role("radio", name="2 Bilder").check()
+    stroke(page, (0.3, 0.3), (0.6, 0.6))
+
+    sent, run, _ = generate_capturing_the_mask(studio)
+
+    assert sent["parameters"]["batch_size"] == 2 and run["stages"]["stage4"]["mode"] == "inpaint"
+    seeds = [media["seed"] for media in run["media_outputs"]]
+    assert len(seeds) == 2 and seeds[1] == seeds[0] + 1
+    expect(page.get_by_text("Klick auf das Bild, mit dem du weiterarbeiten willst")).to_be_visible()
+
+    studio.open(f"/meine-bilder/{run['run_id']}")
+    stage4 = page.locator("[data-stage='4']")
+    expect(stage4).to_contain_text("Das Modell malt den übermalten Bereich deines Fotos nach den Regeln neu")
+    expect(stage4.get_by_test_id("run-image")).to_have_count(2)
+    for index, seed in enumerate(seeds):
+        expect(stage4.get_by_role("img", name=re.compile(f"Seed {seed}"))).to_be_visible()
+        expect(stage4.locator("figcaption").nth(index + 1)).to_contain_text(f"Seed {seed}")
+    expect(stage4.get_by_role("img", name="Dein Foto vorher")).to_be_visible()

@@ -3670,6 +3670,10 @@ export interface RunStatusResponse {
    */
   media_output: MediaOutput | null
   /**
+   * Every image of the run's result, index order (a batch: one per image, each with its seed; media_output is the first); empty until the run succeeded.
+   */
+  media_outputs?: MediaOutput[]
+  /**
    * 0 while running, 1.. while queued (1 = next), null when finished.
    */
   position: number | null

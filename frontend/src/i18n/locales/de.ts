@@ -307,6 +307,8 @@ const de = {
     prompt: 'Prompt',
     interception: 'Neu erzählt',
     settings: '{width} × {height} px · {steps} Schritte · Seed {seed}',
+    imageCaption: '{width} × {height} px · Seed {seed}',
+    stepsSetting: '{steps} Schritte eingestellt',
     stepsRan: '{total} Schritte gelaufen',
     blocked: 'Dieser Lauf wurde in Stufe {stage} angehalten.',
     noImage: 'Zu diesem Lauf gibt es kein Bild.',

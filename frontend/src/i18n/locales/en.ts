@@ -305,6 +305,8 @@ const en: typeof de = {
     prompt: 'Prompt',
     interception: 'Retold',
     settings: '{width} × {height} px · {steps} steps · seed {seed}',
+    imageCaption: '{width} × {height} px · seed {seed}',
+    stepsSetting: '{steps} steps set',
     stepsRan: '{total} steps ran',
     blocked: 'This run was stopped at stage {stage}.',
     noImage: 'There is no image for this run.',
