@@ -271,7 +271,10 @@ class WsCompleteData(_Model):
     job_id: str = Field(description="The run_id.")
     status: Literal["success"] = Field(description="The run's state.")
     progress: float = Field(ge=1, le=1, description="Always 1.")
-    media_output: MediaOutput = Field(description="The generated image.")
+    media_output: MediaOutput = Field(description="The generated image (of a batch: the first).")
+    media_outputs: list[MediaOutput] = Field(
+        default_factory=list, description="Every image of the run, index order (a batch: one per image, each with "
+        "its seed), as the complete event of the run's SSE stream.")
 
 
 class WsGenerationComplete(_WsMessage):

@@ -46,7 +46,8 @@ def ws_message(event: JobEvent) -> BaseModel | None:
             if "media_output" not in data:  # a model job (benchmark/optimize/load): no image to announce
                 return None
             return WsGenerationComplete(type="generation_complete", timestamp=ts, data=WsCompleteData(
-                job_id=job, status="success", progress=1.0, media_output=data["media_output"]))
+                job_id=job, status="success", progress=1.0, media_output=data["media_output"],
+                media_outputs=data.get("media_outputs") or [data["media_output"]]))
         case "error":
             return WsGenerationError(type="generation_error", timestamp=ts,
                                      data=WsErrorData(job_id=job, status="error", error=data["error"]))

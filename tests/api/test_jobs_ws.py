@@ -105,8 +105,11 @@ def test_subscribing_to_a_finished_run_replays_what_happened(live, ws_clients):
     live.events(run_id)
     client = ws_clients(live)
     client.subscribe([run_id])
-    assert [m["type"] for m in client.until("generation_complete", run_id)] == [
+    messages = client.until("generation_complete", run_id)
+    assert [m["type"] for m in messages] == [
         "generation_started", "progress_update", "progress_update", "progress_update", "generation_complete"]
+    done = messages[-1]["data"]
+    assert done["media_outputs"] == [done["media_output"]] and done["media_output"]["seed"] == 4
     client.assert_nothing_queued()
 
 

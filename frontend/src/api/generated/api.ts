@@ -4653,6 +4653,10 @@ export interface WsCompleteData {
   job_id: string
   media_output: MediaOutput
   /**
+   * Every image of the run, index order (a batch: one per image, each with its seed), as the complete event of the run's SSE stream.
+   */
+  media_outputs?: MediaOutput[]
+  /**
    * Always 1.
    */
   progress: number
