@@ -29,6 +29,7 @@ from typing import Any
 from devserver.contracts.jobs import TERMINAL_STATUSES
 from devserver.errors import ConflictError
 from devserver.storage.recorder import utc_now
+from devserver.storage.sqlite import open_database
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -101,6 +102,12 @@ def _event(row: sqlite3.Row) -> JobEvent:
                     created_at=row["created_at"])
 
 
+def _add_client_column(db: sqlite3.Connection) -> None:
+    """Databases from before issue 7 have no ``client`` column (the per-client queue cap)."""
+    if "client" not in {row["name"] for row in db.execute("PRAGMA table_info(jobs)")}:
+        db.execute("ALTER TABLE jobs ADD COLUMN client TEXT")
+
+
 class JobStore:
     """Jobs and events in SQLite; thread-safe (one connection, one lock).
 
@@ -115,21 +122,8 @@ class JobStore:
 
     def _conn(self) -> sqlite3.Connection:
         """The open connection (created with the schema on first use); call with the lock held."""
-        if self._db is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            try:
-                db.row_factory = sqlite3.Row
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute("PRAGMA synchronous=NORMAL")
-                db.executescript(_SCHEMA)
-                columns = {row["name"] for row in db.execute("PRAGMA table_info(jobs)")}
-                if "client" not in columns:  # databases from before issue 7
-                    db.execute("ALTER TABLE jobs ADD COLUMN client TEXT")
-            except sqlite3.Error:
-                db.close()  # not kept: the next call tries again (e.g. once disk space was freed)
-                raise
-            self._db = db
+        if self._db is None:  # not kept on failure: the next call tries again (e.g. once disk space was freed)
+            self._db = open_database(self.path, _SCHEMA, _add_client_column)
         return self._db
 
     def _read(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:

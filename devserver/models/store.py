@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from devserver.storage.recorder import utc_now
+from devserver.storage.sqlite import open_database
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS metadata (
@@ -66,14 +67,9 @@ class ModelStore:
         self._db: sqlite3.Connection | None = None
 
     def _conn(self) -> sqlite3.Connection:
+        """The open connection (created with the schema on first use); call with the lock held."""
         if self._db is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.executescript(_SCHEMA)
-            self._db = db
+            self._db = open_database(self.path, _SCHEMA)
         return self._db
 
     def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
