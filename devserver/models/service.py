@@ -740,6 +740,8 @@ class ModelService:
         warnings: list[str] = []
         with self.backend.run_exclusive():
             entry = self._loaded_entry(record, warnings)
+            if kind == "pipeline" and entry.scheduler is not None:  # the model's own, not the last run's choice
+                entry.obj.scheduler = type(entry.scheduler).from_config(entry.scheduler.config)
             try:
                 total = len(resolutions) * len(req.batch_sizes) * (req.warmup_runs + req.benchmark_runs) * (
                     callbacks_per_run(entry.obj, kind, req.inference_steps))

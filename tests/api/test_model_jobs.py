@@ -6,9 +6,19 @@ from __future__ import annotations
 import pytest
 
 from devserver.generation.backend import DiffusersBackend
-from tests.api.conftest import LiveServer
+from tests.api.conftest import SMALL, LiveServer
 
 BENCH = {"resolutions": ["64x64", "128x128"], "warmup_runs": 0, "benchmark_runs": 1, "inference_steps": 2}
+
+
+def test_a_benchmark_measures_the_model_s_own_scheduler_not_the_last_run_s(live):
+    """A learner's scheduler choice is set on the cached pipeline for that run only; a benchmark after it still
+    counts the model's own PNDM steps (3 timesteps for 2 steps, per resolution)."""
+    run_id = live.submit(parameters={**SMALL, "scheduler": "EulerAncestralDiscrete"})
+    assert live.events(run_id)[-1].type == "complete"
+    job = live.post("/api/models/tiny-sd/benchmark", BENCH).json()
+    progress = [e.data for e in live.events(job["job_id"]) if e.type == "progress"]
+    assert progress[-1]["step"] == progress[-1]["total_steps"] == 6
 
 
 def test_benchmark_is_a_job_with_progress_and_stored_results(live):
