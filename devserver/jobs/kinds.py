@@ -68,12 +68,14 @@ class JobHandler:
         """(job status, terminal event type, event data) of a returned response.
 
         Default: a BlockedResponse ends ``blocked`` (its fields are the event), anything else ``success`` with a
-        ``complete`` event carrying its ``media_output`` and, for a batch, every image's (``media_outputs``).
+        ``complete`` event carrying its ``media_output`` and every image of the result (``media_outputs``: a batch's
+        images; one image otherwise).
         """
         if isinstance(result, BlockedResponse):
             return "blocked", "blocked", result
         return "success", "complete", CompleteEvent(media_output=result.media_output,  # type: ignore[attr-defined]
-                                                    media_outputs=getattr(result, "media_outputs", []))
+                                                    media_outputs=getattr(result, "media_outputs", None)
+                                                    or [result.media_output])  # type: ignore[attr-defined]
 
 
 class ExecuteJob(JobHandler):

@@ -72,7 +72,7 @@ from devserver.jobs.events import EventBus, RunStream
 from devserver.jobs.kinds import JobHandler
 from devserver.jobs.limits import QueueCap, check_queue_cap
 from devserver.jobs.retention import EventCompactor
-from devserver.jobs.store import Job
+from devserver.jobs.store import Job, complete_media
 from devserver.pipeline.orchestrator import Orchestrator, RunObserver, record_block
 from devserver.storage.ids import validate_id
 from devserver.storage.recorder import RunRecorder
@@ -381,7 +381,7 @@ class JobQueue:
                 progress = ProgressInfo(step=data["step"], total_steps=data["total_steps"], percent=data["percent"])
             elif event.type == "complete" and "media_output" in data:  # model jobs complete without an image
                 media = MediaOutput.model_validate(data["media_output"])
-                media_all = [MediaOutput.model_validate(m) for m in data.get("media_outputs") or [data["media_output"]]]
+                media_all = [MediaOutput.model_validate(m) for m in complete_media(data)]
             elif event.type == "blocked":
                 stages = data["stages"]
                 blocked = BlockedInfo(stage=data["stage"], reason=data["reason"], found_terms=data["found_terms"])

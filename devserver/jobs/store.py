@@ -108,6 +108,12 @@ def _add_client_column(db: sqlite3.Connection) -> None:
         db.execute("ALTER TABLE jobs ADD COLUMN client TEXT")
 
 
+def complete_media(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every image of a ``complete`` event's data (``media_outputs``); events stored before batches existed carry
+    only ``media_output``."""
+    return data.get("media_outputs") or [data["media_output"]]
+
+
 class JobStore:
     """Jobs and events in SQLite; thread-safe (one connection, one lock).
 

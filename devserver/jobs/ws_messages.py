@@ -26,7 +26,7 @@ from devserver.contracts.jobs import (
     WsSubscribed,
     WsSubscribedData,
 )
-from devserver.jobs.store import JobEvent
+from devserver.jobs.store import JobEvent, complete_media
 from devserver.storage.recorder import utc_now
 
 
@@ -47,7 +47,7 @@ def ws_message(event: JobEvent) -> BaseModel | None:
                 return None
             return WsGenerationComplete(type="generation_complete", timestamp=ts, data=WsCompleteData(
                 job_id=job, status="success", progress=1.0, media_output=data["media_output"],
-                media_outputs=data.get("media_outputs") or [data["media_output"]]))
+                media_outputs=complete_media(data)))
         case "error":
             return WsGenerationError(type="generation_error", timestamp=ts,
                                      data=WsErrorData(job_id=job, status="error", error=data["error"]))
